@@ -1,0 +1,1 @@
+from . import algorithms, backbones, heads, maskers, teachers  # noqa: F401
