@@ -171,8 +171,11 @@ def check_readable(path, frames, size):
     n = len(vr)
     shape = vr[0].shape
     if n != frames or tuple(shape) != (size, size, 3):
+        # e.g. decord 0.6.0 returns 4 channels for 48x48 H.264 files that
+        # PyAV decodes fine; mmaction2 reads with decord, so refuse them
         raise RuntimeError(f'{path}: decord read {n} frames of {shape}, '
-                           f'expected {frames} of {(size, size, 3)}')
+                           f'expected {frames} of {(size, size, 3)}; '
+                           'try another --size')
 
 
 def caption_for(spec, label):
