@@ -1,0 +1,3 @@
+from .umt_pretrain import UMTPretrain
+
+__all__ = ['UMTPretrain']

@@ -1,0 +1,3 @@
+from .umt_vit import UMTViT
+
+__all__ = ['UMTViT']

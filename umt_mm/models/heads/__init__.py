@@ -1,0 +1,3 @@
+from .distill_head import UMTDistillHead
+
+__all__ = ['UMTDistillHead']

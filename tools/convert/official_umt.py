@@ -1,0 +1,34 @@
+"""Convert an official UMT checkpoint into a umt_mm checkpoint.
+
+Usage: python tools/convert/official_umt.py SRC DST [--layout auto|stage1]
+
+The converted file holds ``{'state_dict': ..., 'meta': ...}`` and loads with
+``load_from=DST`` (or ``tools/test.py CONFIG DST``).
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+from umt_mm.convert import (convert_official, load_state_dict_file,  # noqa: E402
+                            save_checkpoint_atomic)
+from umt_mm.convert.official import LAYOUTS  # noqa: E402
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('src', help='official checkpoint (.pth)')
+    parser.add_argument('dst', help='output umt_mm checkpoint')
+    parser.add_argument('--layout', default='auto',
+                        choices=['auto'] + sorted(LAYOUTS))
+    args = parser.parse_args(argv)
+    state = load_state_dict_file(args.src)
+    layout, converted = convert_official(state, args.layout)
+    meta = dict(converted_from=osp.basename(args.src), layout=layout)
+    save_checkpoint_atomic(dict(state_dict=converted, meta=meta), args.dst)
+    print(f'{args.src} ({layout}, {len(converted)} tensors) -> {args.dst}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,8 @@
+"""Checkpoint layout conversions (pure key remaps) for released UMT models."""
+from .official import (convert_official, convert_official_stage1,
+                       detect_official_layout, load_state_dict_file,
+                       save_checkpoint_atomic)
+
+__all__ = ['convert_official', 'convert_official_stage1',
+           'detect_official_layout', 'load_state_dict_file',
+           'save_checkpoint_atomic']
