@@ -37,9 +37,7 @@ train_dataloader = dict(
         data_prefix=dict(video=data_root),
         pipeline=train_pipeline))
 
-val_dataloader = None
-val_evaluator = None
-val_cfg = None
-test_dataloader = None
-test_evaluator = None
-test_cfg = None
+# Stage-1 pre-training has no validation/test loop. The keys are left out
+# rather than set to None: an absent key is None for the Runner, while a base
+# value of None would force every child config that adds a val/test loop to
+# use ``_delete_=True``.

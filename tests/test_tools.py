@@ -1,0 +1,252 @@
+"""End-to-end tests of tools/train.py, tools/test.py and tools/dist_train.sh
+on the synthetic demo data with configs/umt/stage1_demo.py (CPU only), plus
+checks of the --amp CPU wrapper and of the stage-1 lr arithmetic."""
+import importlib.util
+import json
+import math
+import os
+import os.path as osp
+import shutil
+
+import pytest
+import torch
+
+STAGE1_DEMO = 'configs/umt/stage1_demo.py'
+
+
+@pytest.fixture(scope='module')
+def stage1_demo(repo_root):
+    path = osp.join(repo_root, STAGE1_DEMO)
+    if not osp.isfile(path):
+        pytest.skip(f'{STAGE1_DEMO} is not in the tree')
+    return path
+
+
+def data_options(demo_data, max_epochs):
+    """--cfg-options pointing the config at the fixture's dataset."""
+    return [
+        '--cfg-options',
+        f'train_dataloader.dataset.data_prefix.video={demo_data}',
+        f'train_dataloader.dataset.ann_file={demo_data}/train_list.txt',
+        f'train_cfg.max_epochs={max_epochs}',
+        # 1 worker per process keeps 2-process runs on 2 cores responsive
+        'train_dataloader.num_workers=1',
+    ]
+
+
+def last_checkpoint(work_dir):
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
+def logged_scalars(work_dir):
+    """Records of the LocalVisBackend scalars.json of the latest run."""
+    runs = sorted(d for d in os.listdir(work_dir)
+                  if osp.isfile(osp.join(work_dir, d, 'vis_data',
+                                         'scalars.json')))
+    assert runs, f'no vis_data/scalars.json under {work_dir}'
+    with open(osp.join(work_dir, runs[-1], 'vis_data', 'scalars.json')) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def load_checkpoint_meta(path):
+    """Load under torch's weights_only rules (umt_mm's compat fix
+    allow-lists mmengine's checkpoint types)."""
+    import umt_mm  # noqa: F401
+    ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    return ckpt['meta']
+
+
+@pytest.fixture(scope='module')
+def trained(stage1_demo, demo_data, run_tool, tmp_path_factory):
+    """tools/train.py, single process, 2 epochs; returns (work_dir, result)."""
+    work_dir = str(tmp_path_factory.mktemp('train'))
+    res = run_tool('tools/train.py', stage1_demo, '--work-dir', work_dir,
+                   *data_options(demo_data, 2), timeout=240).check()
+    return work_dir, res
+
+
+def test_train_single_process(trained):
+    work_dir, res = trained
+    for epoch in (1, 2):
+        assert osp.isfile(osp.join(work_dir, f'epoch_{epoch}.pth'))
+    assert last_checkpoint(work_dir) == osp.join(work_dir, 'epoch_2.pth')
+    # the tool reports where the last checkpoint is
+    assert f'Last checkpoint: {osp.join(work_dir, "epoch_2.pth")}' \
+        in res.stdout
+    assert 'Epoch(train) [2]' in res.output
+    losses = [r['loss'] for r in logged_scalars(work_dir) if 'loss' in r]
+    assert losses and all(math.isfinite(v) for v in losses)
+    meta = load_checkpoint_meta(osp.join(work_dir, 'epoch_2.pth'))
+    assert meta['epoch'] == 2
+
+
+def test_resume_from_checkpoint(trained, stage1_demo, demo_data, run_tool,
+                                tmp_path):
+    first_dir, _ = trained
+    ckpt = osp.join(first_dir, 'epoch_1.pth')
+    work_dir = str(tmp_path / 'resumed')
+    res = run_tool('tools/train.py', stage1_demo, '--work-dir', work_dir,
+                   '--resume', ckpt, *data_options(demo_data, 2),
+                   timeout=240).check()
+    assert f'Load checkpoint from {ckpt}' in res.output
+    assert 'resumed epoch: 1' in res.output
+    # only epoch 2 was trained in this run
+    assert 'Epoch(train) [2]' in res.output
+    assert 'Epoch(train) [1]' not in res.output
+    assert not osp.exists(osp.join(work_dir, 'epoch_1.pth'))
+    assert last_checkpoint(work_dir) == osp.join(work_dir, 'epoch_2.pth')
+    assert load_checkpoint_meta(last_checkpoint(work_dir))['epoch'] == 2
+
+
+def test_auto_resume_latest(trained, stage1_demo, demo_data, run_tool,
+                            tmp_path):
+    """--resume without a value continues from the work dir's latest."""
+    first_dir, _ = trained
+    work_dir = str(tmp_path / 'auto')
+    shutil.copytree(first_dir, work_dir)
+    res = run_tool('tools/train.py', stage1_demo, '--work-dir', work_dir,
+                   '--resume', *data_options(demo_data, 3),
+                   timeout=240).check()
+    assert 'Auto resumed from the latest checkpoint' in res.output
+    assert 'resumed epoch: 2' in res.output
+    assert 'Epoch(train) [3]' in res.output
+    assert 'Epoch(train) [2]' not in res.output
+    assert last_checkpoint(work_dir) == osp.join(work_dir, 'epoch_3.pth')
+
+
+def test_dist_train_two_cpu_processes(stage1_demo, demo_data, run_tool,
+                                      tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip('checks the CPU (gloo) path; CUDA is available here')
+    work_dir = str(tmp_path / 'dist')
+    res = run_tool('tools/dist_train.sh', stage1_demo, 2, '--work-dir',
+                   work_dir, *data_options(demo_data, 1), timeout=180,
+                   env={'PORT': str(29500 + os.getpid() % 5000)}).check()
+    assert "backend 'nccl' -> 'gloo'" in res.output
+    assert 'rank 0 of 2' in res.output
+    assert 'device_ids=None' in res.output
+    assert osp.isfile(osp.join(work_dir, 'epoch_1.pth'))
+    # 16 videos / (2 processes x batch 8) = 1 iteration per epoch
+    assert 'Epoch(train) [1][1/1]' in res.output
+    assert load_checkpoint_meta(osp.join(work_dir, 'epoch_1.pth'))['epoch'] \
+        == 1
+
+
+def test_amp_on_cpu(stage1_demo, demo_data, run_tool, tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip('checks the CPU bfloat16 path; CUDA is available here')
+    work_dir = str(tmp_path / 'amp')
+    res = run_tool('tools/train.py', stage1_demo, '--amp', '--work-dir',
+                   work_dir, *data_options(demo_data, 1),
+                   timeout=240).check()
+    assert 'bfloat16 CPU autocast' in res.output
+    assert "type='CPUAmpOptimWrapper'" in res.output  # in the dumped config
+    assert osp.isfile(osp.join(work_dir, 'epoch_1.pth'))
+
+
+def test_test_tool(trained, stage1_demo, demo_data, run_tool, tmp_path):
+    from mmengine.config import Config
+    cfg = Config.fromfile(stage1_demo)
+    if cfg.get('test_dataloader', None) is None:
+        # tools/test.py must refuse cleanly, then there is nothing to run
+        res = run_tool('tools/test.py', stage1_demo,
+                       osp.join(trained[0], 'epoch_2.pth'), '--work-dir',
+                       str(tmp_path), timeout=120)
+        assert res.returncode != 0 and 'defines no test loop' in res.output
+        pytest.skip(f'{STAGE1_DEMO} has no test_dataloader (stage-1 '
+                    'pre-training defines no test loop)')
+    dump = str(tmp_path / 'results.pkl')
+    res = run_tool(
+        'tools/test.py', stage1_demo, osp.join(trained[0], 'epoch_2.pth'),
+        '--work-dir', str(tmp_path), '--dump', dump, '--cfg-options',
+        f'test_dataloader.dataset.data_prefix.video={demo_data}',
+        f'test_dataloader.dataset.ann_file={demo_data}/val_list.txt',
+        timeout=240).check()
+    assert 'Epoch(test)' in res.output
+    assert osp.isfile(dump)
+
+
+def _load_train_tool(repo_root):
+    spec = importlib.util.spec_from_file_location(
+        'umt_mm_tools_train', osp.join(repo_root, 'tools', 'train.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cpu_amp_wrapper_autocasts_bfloat16(repo_root):
+    train = _load_train_tool(repo_root)
+    model = torch.nn.Linear(4, 2)
+    wrapper = train.CPUAmpOptimWrapper(
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+    with wrapper.optim_context(model):
+        out = model(torch.randn(3, 4))
+    assert out.dtype == torch.bfloat16
+    before = model.weight.detach().clone()
+    wrapper.update_params(out.float().sum())
+    assert not torch.equal(before, model.weight)
+    with pytest.raises(ValueError):
+        train.CPUAmpOptimWrapper(
+            dtype='float16',
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+
+
+def test_stage1_200e_lr_arithmetic(repo_root, tmp_path):
+    """auto_scale_lr scales base lr 1.5e-4 by total_batch / 256, and the
+    warm-up start / cosine floor follow (official 1e-6 and 1e-5 scaled)."""
+    import umt_mm  # noqa: F401
+    from mmengine.config import Config
+    from mmengine.model import BaseModel
+    from mmengine.runner import Runner
+
+    class Toy(BaseModel):
+
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(2, 2)
+
+        def forward(self, inputs=None, data_samples=None, mode='tensor'):
+            return self.linear(inputs)
+
+    cfg = Config.fromfile(
+        osp.join(repo_root, 'configs/_base_/schedules/umt_stage1_200e.py'))
+    iters_per_epoch = 3
+    runner = Runner(
+        model=Toy(),
+        work_dir=str(tmp_path),
+        train_dataloader=dict(
+            batch_size=64,
+            num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=[0] * (64 * iters_per_epoch)),
+        train_cfg=cfg.train_cfg,
+        optim_wrapper=cfg.optim_wrapper,
+        param_scheduler=cfg.param_scheduler,
+        auto_scale_lr=cfg.auto_scale_lr,
+        default_scope='mmaction')
+    runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+    runner.scale_lr(runner.optim_wrapper, runner.auto_scale_lr)
+    schedulers = runner.build_param_scheduler(runner.param_schedulers)
+
+    peak = 1.5e-4 * 64 / 256  # one process with 64 clips
+    # on 32 GPUs x 64 this is the paper's 1.5e-4 * 2048 / 256 = 1.2e-3
+    lrs = []
+    for _ in range(200 * iters_per_epoch):
+        lrs.append(runner.optim_wrapper.get_lr()['lr'][0])
+        for scheduler in schedulers:
+            scheduler.step()
+    assert lrs[0] == pytest.approx(peak * 1e-6 / 1.5e-4)
+    assert max(lrs) == pytest.approx(peak, rel=1e-6)
+    # mmengine's LinearLR reaches the peak on the last warm-up iteration,
+    # where the cosine phase (epoch 40) starts from
+    warm = 40 * iters_per_epoch
+    assert lrs[warm - 1] == pytest.approx(peak, rel=1e-6)
+    assert lrs[warm] == pytest.approx(peak, rel=1e-6)
+    assert lrs[warm - 2] < peak and lrs[warm + 1] < peak
+    assert lrs[-1] == pytest.approx(peak * 1e-5 / 1.5e-4, rel=1e-2)
+    assert all(a <= b for a, b in zip(lrs[:120], lrs[1:121]))
+    # decay and no decay of norm / bias / pos_embed params
+    groups = runner.optim_wrapper.optimizer.param_groups
+    decays = sorted(g['weight_decay'] for g in groups)
+    assert decays[0] == 0.0 and decays[-1] == 0.05
