@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Run the test suite in the project environment (created on first use).
+#   bash tools/run_tests.sh [pytest args...]   e.g. tests/test_compat.py -x
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=tools/env.sh
+source "$ROOT/tools/env.sh"
+cd "$ROOT"
+if [ "$#" -eq 0 ]; then
+    set -- tests
+fi
+exec python -m pytest -q "$@"
