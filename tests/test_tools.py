@@ -250,3 +250,45 @@ def test_stage1_200e_lr_arithmetic(repo_root, tmp_path):
     groups = runner.optim_wrapper.optimizer.param_groups
     decays = sorted(g['weight_decay'] for g in groups)
     assert decays[0] == 0.0 and decays[-1] == 0.05
+
+
+def test_setup_cpu_distributed(repo_root, monkeypatch):
+    """CPU launch without the launcher: gloo group from the MPI environment,
+    DDP wrapper without device ids; no-op for launcher 'none'."""
+    if torch.cuda.is_available():
+        pytest.skip('checks the CPU path; CUDA is available here')
+    import torch.distributed as torch_dist
+    from mmengine.config import Config
+    train = _load_train_tool(repo_root)
+
+    cfg = Config(dict(env_cfg=dict(dist_cfg=dict(backend='nccl'))))
+    assert train.setup_cpu_distributed(cfg, 'none') == []
+    assert cfg.env_cfg.dist_cfg.backend == 'nccl'
+    assert 'model_wrapper_cfg' not in cfg
+
+    for key in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK'):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv('OMPI_COMM_WORLD_SIZE', '1')
+    monkeypatch.setenv('OMPI_COMM_WORLD_RANK', '0')
+    monkeypatch.setenv('OMPI_COMM_WORLD_LOCAL_RANK', '0')
+    monkeypatch.setenv('MASTER_ADDR', '127.0.0.1')
+    monkeypatch.setenv('MASTER_PORT', str(30000 + os.getpid() % 5000))
+    cfg = Config(dict(
+        env_cfg=dict(dist_cfg=dict(backend='nccl', timeout=60)),
+        model_wrapper_cfg=dict(
+            type='MMDistributedDataParallel', find_unused_parameters=True)))
+    assert not torch_dist.is_initialized()
+    try:
+        notes = train.setup_cpu_distributed(cfg, 'mpi')
+        assert torch_dist.is_initialized()
+        assert torch_dist.get_backend() == 'gloo'
+        assert torch_dist.get_world_size() == 1
+    finally:
+        if torch_dist.is_initialized():
+            torch_dist.destroy_process_group()
+    assert os.environ['RANK'] == '0' and os.environ['WORLD_SIZE'] == '1'
+    assert cfg.env_cfg.dist_cfg == dict(backend='gloo', timeout=60)
+    assert cfg.model_wrapper_cfg == dict(
+        type='MMDistributedDataParallel', find_unused_parameters=True,
+        device_ids=None)
+    assert len(notes) == 3

@@ -11,7 +11,7 @@ identifies the label.
 Layout of ``OUT_DIR``::
 
     videos/train_0000.mp4 ...  real H.264 (libx264, yuv420p) or MPEG-4 files
-    train_list.txt             mmaction2 VideoDataset list: ``videos/x.mp4 label``
+    train_list.txt             VideoDataset list, lines "videos/x.mp4 label"
     val_list.txt
     classes.txt                one class name per line, line index == label
     captions_train.json        UMT multimodal format:

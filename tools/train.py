@@ -49,7 +49,8 @@ class CPUAmpOptimWrapper(OptimWrapper):
         if isinstance(dtype, str):
             dtype = getattr(torch, dtype)
         if dtype != torch.bfloat16:
-            raise ValueError(f'CPU autocast only supports bfloat16, got {dtype}')
+            raise ValueError(
+                f'CPU autocast only supports bfloat16, got {dtype}')
         super().__init__(**kwargs)
         self.cast_dtype = dtype
 
@@ -210,8 +211,12 @@ def setup_cpu_distributed(cfg, launcher):
     from torch.nn.parallel import DistributedDataParallel
 
     notes = []
-    env_cfg = cfg.setdefault('env_cfg', dict())
-    dist_cfg = env_cfg.setdefault('dist_cfg', dict())
+    # (Config.setdefault would store a copy: assign, then read back)
+    if cfg.get('env_cfg', None) is None:
+        cfg.env_cfg = dict()
+    if cfg.env_cfg.get('dist_cfg', None) is None:
+        cfg.env_cfg.dist_cfg = dict()
+    dist_cfg = cfg.env_cfg.dist_cfg
     old_backend = dist_cfg.get('backend', 'nccl')
     if old_backend != 'gloo':
         notes.append(f'no CUDA: env_cfg.dist_cfg.backend {old_backend!r} '
