@@ -338,6 +338,23 @@ def test_runner_checkpoint_resumes_with_weights_only(tmp_path):
     assert resumed.optim_wrapper.get_lr()['lr'][0] == pytest.approx(0.01)
 
 
+def test_exact_safe_globals_load_message_hub_checkpoint(tmp_path):
+    from mmengine.logging import MessageHub
+    hub = MessageHub('umt_compat_test')
+    hub.update_scalar('train/loss', np.float32(1.5))
+    hub.update_scalar('train/acc', np.int64(3))
+    hub.update_scalar('train/top1', np.float64(0.25))
+    hub.update_info('iter', 2)
+    path = tmp_path / 'hub.pth'
+    torch.save(dict(message_hub=hub.state_dict(), state_dict={}), path)
+    loaded = torch.load(path, map_location='cpu')  # weights_only default
+    scalars = loaded['message_hub']['log_scalars']
+    assert scalars['train/loss'].current() == pytest.approx(1.5)
+    assert scalars['train/acc'].mean() == 3
+    assert scalars['train/top1'].mean() == pytest.approx(0.25)
+    assert loaded['message_hub']['runtime_info']['iter'] == 2
+
+
 class _SystemCall:
 
     def __init__(self, cmd):
