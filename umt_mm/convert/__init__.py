@@ -6,3 +6,4 @@ from .official import (convert_official, convert_official_stage1,
 __all__ = ['convert_official', 'convert_official_stage1',
            'detect_official_layout', 'load_state_dict_file',
            'save_checkpoint_atomic']
+from . import ava  # noqa: F401,E402 (registers the 'ava' layout)
