@@ -1,4 +1,4 @@
-"""Tests for umt_mm.compat: each fails when the corresponding fix is removed."""
+"""Tests for umt_mm.compat: each fails when its fix is removed."""
 import os
 import pickle
 import subprocess

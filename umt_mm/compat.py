@@ -94,7 +94,7 @@ def fix_mmaction_missing_drn():
         return False
     drn_cls = _drn_unavailable_class()
     pkg = types.ModuleType(_DRN_MODULES[0],
-                           'umt_mm placeholder: not shipped in mmaction2 1.2.0')
+                           'umt_mm placeholder (not in mmaction2 1.2.0)')
     pkg.__path__ = []
     sub = types.ModuleType(_DRN_MODULES[1], pkg.__doc__)
     sub.DRN = pkg.DRN = drn_cls
@@ -442,7 +442,9 @@ def mmcv_cxx_std_flag(torch_version, cpp_extension_path=None):
             std = torch_cxx_std_from_source(f.read())
         if std:
             return std
-    return 'c++20' if _version_tuple(torch_version)[:2] >= (2, 10) else 'c++17'
+    if _version_tuple(torch_version)[:2] >= (2, 10):
+        return 'c++20'
+    return 'c++17'
 
 
 def patch_mmcv_setup_py(text, std):
