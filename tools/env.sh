@@ -182,8 +182,9 @@ _umt_env_main() {
     local stamp="$venv/umt-env.stamp" hash
     hash="$({
         printf '%s\n' "${reqs[@]}" "$_UMT_ROOT" "${UMT_SYSTEM_SITE_PACKAGES:-0}"
-        cat "$_UMT_CONS" "$_UMT_ROOT/setup.cfg" "$_UMT_ROOT/pyproject.toml" 2>/dev/null
-    } | sha256sum | cut -d' ' -f1)"
+        cat "$_UMT_CONS" "$_UMT_ROOT/setup.cfg" "$_UMT_ROOT/pyproject.toml" \
+            2>/dev/null || true
+    } | sha256sum | cut -d' ' -f1)" || return 1
 
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] &&
         _umt_env_check >/dev/null 2>&1; then
