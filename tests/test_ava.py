@@ -86,9 +86,10 @@ def tiny_config(data_root, work_dir):
     text = f"""
 _base_ = [{osp.join(REPO, 'configs', 'umt', 'ava_vitb.py')!r}]
 model = dict(
-    backbone=dict(arch={TINY_ARCH!r}, img_size=64, num_frames=4,
+    backbone=dict(arch=dict(_delete_=True, **{TINY_ARCH!r}), img_size=64,
+                  num_frames=4,
                   drop_path_rate=0., init_cfg=None),
-    roi_head=dict(bbox_head=dict(in_channels=32,
+    roi_head=dict(bbox_head=dict(in_channels=32, topk=(1, 3),
                                  num_classes={len(CLASSES) + 1})))
 train_pipeline = [
     dict(type='SampleAVAFrames', clip_len=4, frame_interval=2),
