@@ -1,0 +1,1 @@
+from . import fast_decode  # noqa: F401
