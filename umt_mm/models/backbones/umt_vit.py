@@ -51,6 +51,10 @@ class UMTViT(BaseModule):
         with_cp (bool): Activation checkpointing. Defaults to False.
         num_cp_layers (int, optional): Checkpoint only the first N blocks.
             Defaults to None (all blocks when ``with_cp``).
+        compile_blocks (bool): Run every block through ``torch.compile``
+            (speed option; parameters and numerics unchanged). Falls back to
+            eager blocks, with a warning, when compilation fails.
+            Defaults to False.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -80,6 +84,7 @@ class UMTViT(BaseModule):
                  out_type: str = 'tokens',
                  with_cp: bool = False,
                  num_cp_layers: Optional[int] = None,
+                 compile_blocks: bool = False,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         arch = self._parse_arch(arch)
@@ -100,6 +105,7 @@ class UMTViT(BaseModule):
         self.with_cp = with_cp
         self.num_cp_layers = self.num_layers if num_cp_layers is None \
             else num_cp_layers
+        self.compile_blocks = compile_blocks
         self.grid = (num_frames // tubelet_size, img_size // patch_size,
                      img_size // patch_size)
 
@@ -185,6 +191,8 @@ class UMTViT(BaseModule):
 
     def run_blocks(self, x: torch.Tensor) -> Tuple[torch.Tensor, list]:
         """Run every block; also collect the last ``return_layers`` outputs."""
+        if self.compile_blocks:
+            return self._run_compiled_blocks(x)
         first_kept = self.num_layers - self.return_layers
         kept = []
         for i, blk in enumerate(self.blocks):
@@ -195,6 +203,40 @@ class UMTViT(BaseModule):
             if self.return_layers and i >= first_kept:
                 kept.append(x)
         return x, kept
+
+    def _run_compiled_blocks(self, x: torch.Tensor
+                             ) -> Tuple[torch.Tensor, list]:
+        """:meth:`run_blocks` through ``torch.compile``-d blocks.
+
+        The compiled wrappers live outside the module tree (no
+        ``_orig_mod`` keys in state dicts). Any compilation error turns the
+        option off for this model and reruns the blocks eagerly.
+        """
+        compiled = self.__dict__.get('_compiled_blocks')
+        if compiled is None:
+            compiled = [torch.compile(blk) for blk in self.blocks]
+            self.__dict__['_compiled_blocks'] = compiled
+        first_kept = self.num_layers - self.return_layers
+        kept = []
+        y = x
+        try:
+            for i, blk in enumerate(compiled):
+                if self.with_cp and i < self.num_cp_layers and \
+                        y.requires_grad:
+                    y = checkpoint(blk, y, use_reentrant=False)
+                else:
+                    y = blk(y)
+                if self.return_layers and i >= first_kept:
+                    kept.append(y)
+        except Exception as e:  # noqa: BLE001  (backend/toolchain errors)
+            MMLogger.get_current_instance().warning(
+                f'UMTViT: torch.compile of the blocks failed '
+                f'({type(e).__name__}: {str(e)[:200]}); running them '
+                'eagerly.')
+            self.compile_blocks = False
+            self.__dict__.pop('_compiled_blocks', None)
+            return self.run_blocks(x)
+        return y, kept
 
     def forward(self,
                 x: torch.Tensor,

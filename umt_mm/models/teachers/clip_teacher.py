@@ -99,6 +99,10 @@ class CLIPTeacher(BaseModule):
             UMT extracted visual encoder. Loaded by :meth:`init_weights`;
             positional embeddings are resized to ``input_resolution``.
             Defaults to None (random initialisation, for tests and demos).
+        weights_dtype (str, optional): Hold the (frozen, no-grad) weights in
+            ``'bfloat16'`` or ``'float16'`` and run the teacher in that
+            dtype (speed/memory option; LayerNorms keep fp32 parameters and
+            compute in fp32). Defaults to None: the model's dtype (fp32).
         init_cfg (dict, optional): Unused; kept for the BaseModule API.
     """
 
@@ -114,8 +118,13 @@ class CLIPTeacher(BaseModule):
                  input_resolution: int = 224,
                  return_layers: int = 6,
                  pretrained: Optional[str] = None,
+                 weights_dtype: Optional[str] = None,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if weights_dtype not in (None, 'bfloat16', 'float16'):
+            raise ValueError("weights_dtype must be None, 'bfloat16' or "
+                             f"'float16', got {weights_dtype!r}")
+        self.weights_dtype = weights_dtype
         if isinstance(arch, str):
             if arch not in self.arch_zoo:
                 raise ValueError(f'unknown CLIPTeacher arch {arch!r}; choose '
@@ -147,6 +156,18 @@ class CLIPTeacher(BaseModule):
         self._random_init_blocks()
         self.requires_grad_(False)
         self.eval()
+        self._cast_weights()
+
+    def _cast_weights(self) -> None:
+        """Cast all but the LayerNorm parameters to ``weights_dtype``."""
+        if self.weights_dtype is None:
+            return
+        dtype = getattr(torch, self.weights_dtype)
+        for module in self.modules():
+            if isinstance(module, LayerNorm32):
+                continue
+            for param in module.parameters(recurse=False):
+                param.data = param.data.to(dtype)
 
     def _random_init_blocks(self) -> None:
         """OpenAI CLIP's initialisation (used when no checkpoint is given)."""
@@ -169,6 +190,7 @@ class CLIPTeacher(BaseModule):
         state = load_clip_visual_state_dict(
             path, self.state_dict(), self.input_resolution // self.patch_size)
         self.load_state_dict(state, strict=True)
+        self._cast_weights()
         MMLogger.get_current_instance().info(
             f'CLIPTeacher loaded {path} at {self.input_resolution}px.')
 
@@ -200,6 +222,8 @@ class CLIPTeacher(BaseModule):
         if H != self.input_resolution or W != self.input_resolution:
             raise ValueError(f'CLIPTeacher expects {self.input_resolution}px '
                              f'frames, got {H}x{W}')
+        if self.weights_dtype is not None:
+            video = video.to(self.conv1.weight.dtype)
         x = self.embed(video.transpose(1, 2).reshape(B * T, C, H, W))
         blocks = self.transformer.resblocks
         first_kept = len(blocks) - self.return_layers
