@@ -165,6 +165,27 @@ class UMTViT(BaseModule):
     def no_weight_decay(self) -> set:
         return {'pos_embed'}
 
+    def get_layer_depth(self, param_name: str,
+                        prefix: str = '') -> Tuple[int, int]:
+        """Layer id of a parameter for layer-wise lr decay, and the count.
+
+        Official UMT/VideoMAE rule: ``patch_embed`` / ``pos_embed`` 0, block
+        ``i`` ``i + 1``, everything else (``norm``, the head's ``fc_norm``
+        and classifier, i.e. any name without ``prefix``)
+        ``num_layers + 1``, out of ``num_layers + 2`` ids. mmpretrain's
+        ``LearningRateDecayOptimWrapperConstructor`` then scales the lr by
+        ``decay ** (num_layers + 1 - id)``.
+        """
+        count = self.num_layers + 2
+        if not param_name.startswith(prefix):
+            return count - 1, count
+        name = param_name[len(prefix):]
+        if name.startswith(('patch_embed', 'pos_embed')):
+            return 0, count
+        if name.startswith('blocks.'):
+            return int(name.split('.')[1]) + 1, count
+        return count - 1, count
+
     def _resize_pos_embed_hook(self, state_dict, prefix, *args,
                                **kwargs) -> None:
         """Resize a learnable ``pos_embed`` of another grid while loading."""

@@ -1,3 +1,4 @@
 from .distill_head import UMTDistillHead
 
 __all__ = ['UMTDistillHead']
+from .cls_head import UMTClsHead  # noqa: E402,F401
