@@ -1,1 +1,2 @@
 from . import transforms  # noqa: F401
+from . import caption_dataset, retrieval_dataset  # noqa: F401

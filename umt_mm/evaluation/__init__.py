@@ -1,0 +1,1 @@
+from . import retrieval_metric  # noqa: F401

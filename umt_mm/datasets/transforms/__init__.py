@@ -1,1 +1,2 @@
 from . import fast_decode  # noqa: F401
+from . import text  # noqa: F401

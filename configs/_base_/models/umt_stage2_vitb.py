@@ -1,0 +1,45 @@
+# UMT stage 2 (multimodal), ViT-B/16 student initialised from stage 1,
+# CLIP-ViT-B/16 teacher for UTA, BERT-base (cross-attention from layer 9).
+stage1_checkpoint = None  # e.g. 'work_dirs/stage1_vitb/epoch_200.pth'
+text_model = 'checkpoints/bert-base-uncased'  # any transformers BERT dir
+teacher_checkpoint = None  # e.g. 'checkpoints/clip/ViT-B-16.pt'
+model = dict(
+    type='UMTStage2',
+    data_preprocessor=dict(
+        type='ActionDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        format_shape='NCTHW'),
+    vision_encoder=dict(
+        type='UMTViT',
+        arch='b',
+        img_size=224,
+        num_frames=4,
+        tubelet_size=1,
+        drop_path_rate=0.1,
+        return_layers=6,
+        with_cp=True),
+    vision_pretrained=stage1_checkpoint,
+    text_encoder=dict(
+        type='UMTTextEncoder',
+        pretrained=text_model,
+        fusion_layer=9,
+        freeze_layers=0,  # TVTSv2 degradation-free: e.g. 9 (+ embeddings)
+        with_cp=True),
+    teacher=dict(
+        type='CLIPTeacher',
+        arch='b16',
+        input_resolution=224,
+        return_layers=6,
+        pretrained=teacher_checkpoint),
+    distill_head=dict(
+        type='UMTDistillHead', in_channels=768, out_channels=512,
+        num_layers=6),
+    video_masker=dict(type='AttentionMasker', mask_ratio=0.8),
+    image_masker=dict(type='AttentionMasker', mask_ratio=0.5),
+    embed_dim=512,
+    temp=0.07,
+    temp_range=(0.001, 0.5),
+    loss_weights=dict(vtc=1.0, vtm=1.0, mlm=1.0, uta=1.0),
+    mlm_prob=0.5,
+    keep_temporal=False)

@@ -1,0 +1,27 @@
+# Short stage-2 schedule for the CPU demo: AdamW, 1 warm-up epoch then
+# cosine; the pre-trained MiniLM text encoder learns 10x slower than the
+# randomly initialised tiny vision side.
+base_lr = 1e-3
+max_epochs = 8
+warmup_epochs = 1
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(
+        type='AdamW', lr=base_lr, betas=(0.9, 0.999), weight_decay=0.02),
+    paramwise_cfg=dict(
+        norm_decay_mult=0.0,
+        bias_decay_mult=0.0,
+        custom_keys={
+            'text_encoder': dict(lr_mult=0.1),
+            'temp': dict(decay_mult=0.)
+        }),
+    clip_grad=None)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, end_factor=1.0, by_epoch=True,
+         begin=0, end=warmup_epochs, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs,
+         eta_min_ratio=0.01, by_epoch=True, begin=warmup_epochs,
+         end=max_epochs, convert_to_iter_based=True)
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+auto_scale_lr = dict(enable=False, base_batch_size=8)

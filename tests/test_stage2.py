@@ -1,0 +1,183 @@
+"""UMT stage 2: losses, masking, hard negatives, freezing, conversion."""
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import umt_mm  # noqa: F401
+from mmengine.registry import init_default_scope
+from umt_mm.convert import convert_official
+from umt_mm.convert.stage2 import to_official_stage2
+from umt_mm.evaluation.retrieval_metric import (ranks_from_scores,
+                                                recall_metrics)
+from umt_mm.models.multimodal import (mask_tokens, sample_hard_negatives,
+                                      vtc_loss)
+from umt_mm.registry import MODELS
+
+init_default_scope('mmaction')
+
+TINY_BERT = dict(vocab_size=120, hidden_size=32, num_hidden_layers=4,
+                 num_attention_heads=2, intermediate_size=64,
+                 max_position_embeddings=40)
+
+
+def tiny_model(**kwargs):
+    cfg = dict(
+        type='UMTStage2',
+        vision_encoder=dict(type='UMTViT',
+                            arch=dict(embed_dims=16, num_layers=2,
+                                      num_heads=2),
+                            img_size=32, num_frames=2, return_layers=1),
+        text_encoder=dict(type='UMTTextEncoder', pretrained=None,
+                          bert_cfg=TINY_BERT, fusion_layer=2),
+        teacher=dict(type='CLIPTeacher',
+                     arch=dict(patch_size=16, width=16, layers=2, heads=2,
+                               output_dim=8),
+                     input_resolution=32, return_layers=1),
+        distill_head=dict(type='UMTDistillHead', in_channels=16,
+                          out_channels=8, num_layers=1),
+        video_masker=dict(type='AttentionMasker', mask_ratio=0.5),
+        image_masker=dict(type='AttentionMasker', mask_ratio=0.5),
+        embed_dim=8,
+        special_token_ids=dict(pad=0, cls=1, sep=2, mask=3))
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+def test_vtc_loss_hand_computed():
+    v = torch.tensor([[1., 0.], [0., 1.]])
+    t = torch.tensor([[1., 0.], [1., 1.]])
+    temp = torch.tensor(0.5)
+    # sims v2t: [[1, 1/sqrt2], [0, 1/sqrt2]] / 0.5, distinct sources
+    a = 1 / math.sqrt(2)
+    s = np.array([[1, a], [0, a]]) / 0.5
+    l_v2t = -np.mean([s[0, 0] - np.log(np.exp(s[0]).sum()),
+                      s[1, 1] - np.log(np.exp(s[1]).sum())])
+    st = s.T
+    l_t2v = -np.mean([st[0, 0] - np.log(np.exp(st[0]).sum()),
+                      st[1, 1] - np.log(np.exp(st[1]).sum())])
+    got = vtc_loss(v, t, torch.tensor([0, 1]), temp, gather=False)
+    assert got.item() == pytest.approx((l_v2t + l_t2v) / 2, rel=1e-5)
+    # same source: the targets are uniform over both columns
+    got = vtc_loss(v, t, torch.tensor([3, 3]), temp, gather=False)
+    lsm = s - np.log(np.exp(s).sum(1, keepdims=True))
+    lsmt = st - np.log(np.exp(st).sum(1, keepdims=True))
+    want = (-(lsm * 0.5).sum(1).mean() - (lsmt * 0.5).sum(1).mean()) / 2
+    assert got.item() == pytest.approx(want, rel=1e-5)
+
+
+def test_hard_negatives_never_positive():
+    g = torch.Generator().manual_seed(0)
+    idx = torch.tensor([0, 0, 1, 2, 2, 3])
+    for _ in range(50):
+        sim = torch.randn(6, 6, generator=g) * 10
+        v_rows, neg_t, t_rows, neg_v = sample_hard_negatives(sim, idx, g)
+        assert len(v_rows) == 6 and len(t_rows) == 6
+        assert (idx[v_rows] != idx[neg_t]).all()
+        assert (idx[t_rows] != idx[neg_v]).all()
+    # a batch of one source has no negatives at all
+    v_rows, neg_t, _, _ = sample_hard_negatives(torch.zeros(2, 2),
+                                                torch.tensor([5, 5]))
+    assert v_rows.numel() == 0 and neg_t.numel() == 0
+
+
+def test_mlm_masking_rules():
+    g = torch.Generator().manual_seed(0)
+    ids = torch.randint(10, 100, (64, 32), generator=g)
+    ids[:, 0] = 1  # cls
+    ids[:, 20] = 2  # sep
+    ids[:, 21:] = 0  # pad
+    masked, labels = mask_tokens(ids, 120, 3, (0, 1, 2), 0.5, generator=g)
+    special = (ids == 0) | (ids == 1) | (ids == 2)
+    assert (labels[special] == -100).all()
+    assert (masked[special] == ids[special]).all()
+    chosen = labels != -100
+    assert (labels[chosen] == ids[chosen]).all()
+    frac = chosen.sum().item() / (~special).sum().item()
+    assert 0.45 < frac < 0.55
+    as_mask = (masked == 3) & chosen
+    assert 0.75 < as_mask.sum().item() / chosen.sum().item() < 0.85
+    assert (masked[~chosen] == ids[~chosen]).all()
+
+
+def test_losses_and_frozen_text_layers():
+    torch.manual_seed(0)
+    model = tiny_model(text_encoder=dict(
+        type='UMTTextEncoder', pretrained=None, bert_cfg=TINY_BERT,
+        fusion_layer=2, freeze_layers=1))
+    model.init_weights()
+    model.train()
+    from mmaction.structures import ActionDataSample
+    samples = []
+    for i in range(4):
+        ds = ActionDataSample()
+        ids = np.array([1] + [10 + i] * 5 + [2] + [0] * 3)
+        ds.set_field(ids, 'input_ids')
+        ds.set_field((ids != 0).astype(np.int64), 'attention_mask')
+        ds.set_field([0, 0, 1, 2][i], 'source_idx')
+        samples.append(ds)
+    frozen = {k: v.clone() for k, v in model.text_encoder.named_parameters()
+              if k.startswith(('bert.embeddings', 'bert.encoder.layer.0.'))}
+    trained = model.text_encoder.bert.encoder.layer[1].output.dense.weight
+    before = trained.detach().clone()
+    opt = torch.optim.AdamW([p for p in model.parameters()
+                             if p.requires_grad], lr=1e-2)
+    for frames in (2, 1):  # video then image (1-frame) batch
+        losses = model.loss(torch.randn(4, 3, frames, 32, 32), samples)
+        assert set(losses) == {'loss_uta', 'loss_vtc', 'loss_vtm',
+                               'loss_mlm'}
+        assert all(torch.isfinite(v) for v in losses.values())
+        opt.zero_grad()
+        sum(losses.values()).backward()
+        opt.step()
+    for k, v in model.text_encoder.named_parameters():
+        if k in frozen:
+            assert not v.requires_grad and torch.equal(v, frozen[k]), k
+    assert not torch.equal(trained, before)
+    # disabling a loss drops it
+    model.loss_weights['mlm'] = 0.
+    assert 'loss_mlm' not in model.loss(torch.randn(4, 3, 2, 32, 32),
+                                        samples)
+
+
+def test_stage2_converter_round_trip():
+    torch.manual_seed(0)
+    src = tiny_model()
+    official = to_official_stage2(src.state_dict())
+    official['text_encoder.cls.predictions.decoder.weight'] = official[
+        'text_encoder.bert.embeddings.word_embeddings.weight']
+    official['clip_teacher.proj'] = torch.zeros(1)
+    assert any(k.startswith('vision_encoder.clip_decoder.')
+               for k in official)
+    layout, state = convert_official(official)
+    assert layout == 'stage2'
+    dst = tiny_model()
+    missing, unexpected = dst.load_state_dict(state, strict=False)
+    assert not unexpected
+    assert all(k.startswith('teacher.') for k in missing)
+    for k, v in src.state_dict().items():
+        if not k.startswith('teacher.'):
+            assert torch.equal(v, dst.state_dict()[k]), k
+
+
+def test_ranks_hand_made_matrices():
+    # 3 texts x 3 videos; text 2 belongs to video 0 (two captions)
+    sim_t2v = np.array([[0.9, 0.1, 0.5],
+                        [0.2, 0.3, 0.8],
+                        [0.1, 0.7, 0.6]])
+    gt = np.array([[1, 0, 0], [0, 1, 0], [1, 0, 0]], bool)
+    np.testing.assert_array_equal(ranks_from_scores(sim_t2v, gt), [1, 2, 3])
+    # v2t: video 0 best caption rank 1 (text 0), video 1 -> text 1 rank 3,
+    # video 2 has no caption of its own here -> add one
+    gt_v = np.array([[1, 0, 1], [0, 1, 0]], bool)
+    np.testing.assert_array_equal(
+        ranks_from_scores(sim_t2v.T[:2], gt_v), [1, 2])
+    m = recall_metrics(np.array([1, 2, 3, 11]), 't2v_', ks=(1, 5, 10))
+    assert m == {'t2v_R1': 25.0, 't2v_R5': 75.0, 't2v_R10': 75.0,
+                 't2v_MeanR': 4.25, 't2v_MedR': 2.5}
+    # ties keep gallery order
+    np.testing.assert_array_equal(
+        ranks_from_scores(np.zeros((1, 3)), np.array([[0, 0, 1]], bool)),
+        [3])

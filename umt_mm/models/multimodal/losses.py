@@ -1,0 +1,174 @@
+"""Losses of UMT stage 2: VTC, VTM (hard negatives), MLM masking.
+
+Everything here is a plain function so that each piece can be unit-tested
+against hand-computed values.
+"""
+from typing import Iterable, Optional, Tuple
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+
+def _world() -> Tuple[int, int]:
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+class _AllGatherWithGrad(torch.autograd.Function):
+    """``all_gather`` whose backward sums the gradients of every rank.
+
+    Each rank computes a loss over the gathered batch; the gradient of the
+    sum of those losses with respect to this rank's slice is the all-reduced
+    (summed) incoming gradient restricted to the slice.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        rank, world = _world()
+        ctx.rank, ctx.size = rank, x.shape[0]
+        out = [torch.empty_like(x) for _ in range(world)]
+        dist.all_gather(out, x.contiguous())
+        return torch.cat(out, dim=0)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        grad = grad.contiguous()
+        dist.all_reduce(grad, op=dist.ReduceOp.SUM)
+        start = ctx.rank * ctx.size
+        return grad[start:start + ctx.size]
+
+
+def all_gather_with_grad(x: torch.Tensor) -> torch.Tensor:
+    """Concatenate ``x`` of every rank along dim 0, differentiably.
+
+    Every rank must pass the same shape (use ``drop_last`` in training).
+    Without an initialised process group this is the identity.
+    """
+    _, world = _world()
+    if world == 1:
+        return x
+    return _AllGatherWithGrad.apply(x)
+
+
+@torch.no_grad()
+def all_gather_no_grad(x: torch.Tensor) -> torch.Tensor:
+    """Concatenate ``x`` of every rank along dim 0 (no gradient)."""
+    _, world = _world()
+    if world == 1:
+        return x
+    out = [torch.empty_like(x) for _ in range(world)]
+    dist.all_gather(out, x.contiguous())
+    return torch.cat(out, dim=0)
+
+
+def vtc_loss(vision_feat: torch.Tensor,
+             text_feat: torch.Tensor,
+             idx: torch.Tensor,
+             temp: torch.Tensor,
+             gather: bool = True) -> torch.Tensor:
+    """Symmetric InfoNCE over the (gathered) batch; same ``idx`` = positive.
+
+    Args:
+        vision_feat (Tensor): ``(B, D)`` projected vision features.
+        text_feat (Tensor): ``(B, D)`` projected text features.
+        idx (Tensor): ``(B,)`` source index of each pair (captions of one
+            video share it and are all positives of each other).
+        temp (Tensor): Temperature (scalar).
+        gather (bool): Gather features (with gradients) and indices from all
+            ranks as the official ``all_gather=True``.
+
+    Returns:
+        Tensor: ``(loss_v2t + loss_t2v) / 2`` where each direction is the
+        cross entropy against the uniform distribution over positives.
+    """
+    v = F.normalize(vision_feat.float(), dim=-1)
+    t = F.normalize(text_feat.float(), dim=-1)
+    if gather:
+        v_all, t_all = all_gather_with_grad(v), all_gather_with_grad(t)
+        idx_all = all_gather_no_grad(idx)
+    else:
+        v_all, t_all, idx_all = v, t, idx
+    pos = (idx.view(-1, 1) == idx_all.view(1, -1)).float()
+    targets = pos / pos.sum(dim=1, keepdim=True)
+    sim_v2t = v @ t_all.t() / temp
+    sim_t2v = t @ v_all.t() / temp
+    loss_v2t = -(F.log_softmax(sim_v2t, dim=1) * targets).sum(1).mean()
+    loss_t2v = -(F.log_softmax(sim_t2v, dim=1) * targets).sum(1).mean()
+    return (loss_v2t + loss_t2v) / 2
+
+
+@torch.no_grad()
+def sample_hard_negatives(sim_v2t: torch.Tensor,
+                          idx: torch.Tensor,
+                          generator: Optional[torch.Generator] = None
+                          ) -> Tuple[torch.Tensor, torch.Tensor,
+                                     torch.Tensor, torch.Tensor]:
+    """Hard negatives drawn from the contrastive similarity (official VTM).
+
+    For every vision sample a text is drawn with probability
+    ``softmax(sim) + 1e-4`` over the texts of *other* sources (never one with
+    the same ``idx``), and vice versa.
+
+    Args:
+        sim_v2t (Tensor): ``(B, B)`` vision-to-text similarity of the batch.
+        idx (Tensor): ``(B,)`` source indices.
+
+    Returns:
+        tuple: ``(vision_rows, neg_text, text_rows, neg_vision)``: the vision
+        samples that have a negative and the drawn text for each, and the
+        text samples that have a negative and the drawn vision for each.
+        Rows whose every candidate is a positive are left out.
+    """
+    same = idx.view(-1, 1) == idx.view(1, -1)
+
+    def draw(sim):
+        weights = F.softmax(sim.float(), dim=1) + 1e-4
+        weights = weights.masked_fill(same, 0)
+        rows = torch.nonzero(~same.all(dim=1), as_tuple=True)[0]
+        if rows.numel() == 0:
+            return rows, rows
+        picks = torch.multinomial(weights[rows], 1,
+                                  generator=generator).squeeze(1)
+        return rows, picks
+
+    v_rows, neg_t = draw(sim_v2t)
+    t_rows, neg_v = draw(sim_v2t.t())
+    return v_rows, neg_t, t_rows, neg_v
+
+
+def mask_tokens(input_ids: torch.Tensor,
+                vocab_size: int,
+                mask_token_id: int,
+                special_ids: Iterable[int],
+                prob: float = 0.5,
+                generator: Optional[torch.Generator] = None
+                ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """BERT masking: choose ``prob`` of the tokens, 80/10/10 replace.
+
+    Special tokens (``[CLS]``, ``[SEP]``, ``[PAD]``) are never chosen.
+
+    Returns:
+        tuple: masked input ids and labels (-100 where not chosen).
+    """
+    ids = input_ids.clone()
+    labels = input_ids.clone()
+    device = ids.device
+
+    def rand(shape):
+        return torch.rand(shape, generator=generator,
+                          device='cpu').to(device)
+
+    special = torch.zeros_like(ids, dtype=torch.bool)
+    for sid in special_ids:
+        special |= ids == sid
+    chosen = (rand(ids.shape) < prob) & ~special
+    labels[~chosen] = -100
+    to_mask = (rand(ids.shape) < 0.8) & chosen
+    ids[to_mask] = mask_token_id
+    to_random = (rand(ids.shape) < 0.5) & chosen & ~to_mask
+    random_words = torch.randint(vocab_size, ids.shape, generator=generator,
+                                 device='cpu').to(device)
+    ids[to_random] = random_words[to_random]
+    return ids, labels

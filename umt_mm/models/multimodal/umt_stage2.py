@@ -1,0 +1,407 @@
+"""UMT stage 2: multimodal pre-training (VTC, VTM, MLM, UTA) and retrieval."""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.logging import MMLogger
+from mmengine.model import BaseModel
+from torch import nn
+
+from ...registry import MODELS
+from .losses import mask_tokens, sample_hard_negatives, vtc_loss
+
+DEFAULT_LOSS_WEIGHTS = dict(vtc=1.0, vtm=1.0, mlm=1.0, uta=1.0)
+#: ids of BERT's uncased WordPiece vocabulary (BERT-base/large, MiniLM)
+BERT_SPECIAL_IDS = dict(pad=0, cls=101, sep=102, mask=103)
+
+
+def _as_tensor(value, device) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        return value.to(device)
+    return torch.as_tensor(np.asarray(value), device=device)
+
+
+@MODELS.register_module()
+class UMTStage2(BaseModel):
+    """UMT stage-2 video-language model.
+
+    Vision: a stage-1 :class:`UMTViT` (``vision_encoder``); videos are masked
+    by ``video_masker`` (80% semantic), images (1-frame inputs) by
+    ``image_masker`` (50%), with the frozen :class:`CLIPTeacher` giving the
+    attention for semantic masking and the UTA targets. The pooled vision
+    feature is ``vision_layernorm`` of the mean of the kept tokens (per frame
+    at test time when ``keep_temporal``).
+
+    Text: :class:`UMTTextEncoder` (BERT, cross-attention from
+    ``fusion_layer``). Heads: ``vision_proj`` / ``text_proj`` to
+    ``embed_dim``, learnable temperature ``temp``, binary ``itm_head`` on the
+    fused ``[CLS]``, the BERT MLM head and the UTA ``distill_head``.
+
+    Args:
+        vision_encoder (dict): :class:`UMTViT` config; ``return_layers`` = the
+            number of UTA-aligned layers (0 when UTA is off).
+        text_encoder (dict): :class:`UMTTextEncoder` config.
+        teacher (dict, optional): :class:`CLIPTeacher` config.
+        distill_head (dict, optional): :class:`UMTDistillHead` config.
+        video_masker (dict, optional): Masker of multi-frame inputs.
+        image_masker (dict, optional): Masker of 1-frame inputs.
+        embed_dim (int): Contrastive embedding width. Defaults to 512.
+        temp (float): Initial temperature. Defaults to 0.07.
+        temp_range (tuple): Clamp of the temperature before every training
+            step. Defaults to (0.001, 0.5).
+        loss_weights (dict): Weights of ``vtc``, ``vtm``, ``mlm``, ``uta``;
+            0 disables a loss (and skips its computation).
+        mlm_prob (float): MLM masking probability. Defaults to 0.5.
+        special_token_ids (dict): ``pad``, ``cls``, ``sep``, ``mask`` ids of
+            the tokenizer. Defaults to BERT uncased.
+        keep_temporal (bool): Per-frame pooled features in :meth:`predict`
+            (similarity = mean over frames). Defaults to False.
+        vision_pretrained (str, optional): A stage-1 checkpoint (umt_mm
+            ``UMTPretrain`` or the official layout) loaded into the vision
+            encoder (and the UTA decoders when shapes match) by
+            :meth:`init_weights`.
+        data_preprocessor (dict, optional): Defaults to
+            ``ActionDataPreprocessor`` with ImageNet statistics, NCTHW.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 vision_encoder: Dict,
+                 text_encoder: Dict,
+                 teacher: Optional[Dict] = None,
+                 distill_head: Optional[Dict] = None,
+                 video_masker: Optional[Dict] = None,
+                 image_masker: Optional[Dict] = None,
+                 embed_dim: int = 512,
+                 temp: float = 0.07,
+                 temp_range: Sequence[float] = (0.001, 0.5),
+                 loss_weights: Optional[Dict] = None,
+                 mlm_prob: float = 0.5,
+                 special_token_ids: Optional[Dict] = None,
+                 keep_temporal: bool = False,
+                 vision_pretrained: Optional[str] = None,
+                 data_preprocessor: Optional[Dict] = None,
+                 init_cfg: Optional[Dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(
+                type='ActionDataPreprocessor',
+                mean=[123.675, 116.28, 103.53],
+                std=[58.395, 57.12, 57.375],
+                format_shape='NCTHW')
+        super().__init__(data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        weights = dict(DEFAULT_LOSS_WEIGHTS)
+        unknown = set(loss_weights or {}) - set(weights)
+        if unknown:
+            raise ValueError(f'unknown loss weights {sorted(unknown)}')
+        weights.update(loss_weights or {})
+        self.loss_weights = weights
+        self.vision_encoder = MODELS.build(vision_encoder)
+        self.text_encoder = MODELS.build(
+            dict(text_encoder, encoder_width=self.vision_encoder.embed_dims))
+        self.teacher = MODELS.build(teacher) if teacher else None
+        self.distill_head = MODELS.build(distill_head) \
+            if distill_head else None
+        self.video_masker = MODELS.build(video_masker) \
+            if video_masker else None
+        self.image_masker = MODELS.build(image_masker) \
+            if image_masker else None
+        vision_width = self.vision_encoder.embed_dims
+        text_width = self.text_encoder.width
+        self.vision_layernorm = nn.LayerNorm(vision_width, eps=1e-12)
+        self.vision_proj = nn.Linear(vision_width, embed_dim)
+        self.text_proj = nn.Linear(text_width, embed_dim)
+        self.itm_head = nn.Linear(text_width, 2)
+        self.temp = nn.Parameter(torch.tensor(float(temp)))
+        self.temp_range = tuple(temp_range)
+        self.mlm_prob = mlm_prob
+        self.special_ids = dict(BERT_SPECIAL_IDS, **(special_token_ids or {}))
+        self.keep_temporal = keep_temporal
+        self.vision_pretrained = vision_pretrained
+        self._check()
+
+    def _check(self) -> None:
+        if self.loss_weights['uta']:
+            if self.teacher is None or self.distill_head is None:
+                raise ValueError('UTA (loss_weights.uta > 0) needs a teacher '
+                                 'and a distill_head')
+            if not self.vision_encoder.return_layers:
+                raise ValueError('UTA needs vision_encoder.return_layers > 0')
+        for masker in (self.video_masker, self.image_masker):
+            if masker is not None and masker.needs_attention \
+                    and self.teacher is None:
+                raise ValueError(f'{masker} needs the teacher attention but '
+                                 'no teacher is configured')
+
+    # ------------------------------------------------------------------ init
+    def init_weights(self) -> None:
+        super().init_weights()
+        if self.vision_pretrained:
+            self.load_vision_pretrained(self.vision_pretrained)
+
+    def load_vision_pretrained(self, path: str) -> None:
+        """Load a stage-1 checkpoint into the vision encoder (+ UTA head)."""
+        from ...convert.official import (convert_official_stage1,
+                                         load_state_dict_file)
+        state = load_state_dict_file(path)
+        if any(k.startswith('encoder.') for k in state):
+            state = convert_official_stage1(state)
+        backbone = {k[len('backbone.'):]: v for k, v in state.items()
+                    if k.startswith('backbone.')}
+        if not backbone:
+            raise ValueError(f'{path} holds no stage-1 vision encoder '
+                             "('backbone.*' or official 'encoder.*' keys)")
+        missing, unexpected = self.vision_encoder.load_state_dict(
+            backbone, strict=False)
+        logger = MMLogger.get_current_instance()
+        if missing or unexpected:
+            logger.warning(f'vision_pretrained: missing {missing}, '
+                           f'unexpected {unexpected}')
+        head = {k[len('head.'):]: v for k, v in state.items()
+                if k.startswith('head.')}
+        if self.distill_head is not None and head:
+            own = self.distill_head.state_dict()
+            if all(k in own and own[k].shape == v.shape
+                   for k, v in head.items()) and len(head) == len(own):
+                self.distill_head.load_state_dict(head)
+            else:
+                logger.info('vision_pretrained: stage-1 alignment head does '
+                            'not match the UTA head; it stays initialised')
+        logger.info(f'Loaded stage-1 vision encoder from {path}')
+
+    def train(self, mode: bool = True) -> 'UMTStage2':
+        super().train(mode)
+        if self.teacher is not None:
+            self.teacher.eval()
+        return self
+
+    # ---------------------------------------------------------------- vision
+    @staticmethod
+    def _video(inputs: torch.Tensor) -> torch.Tensor:
+        return inputs.flatten(0, 1) if inputs.dim() == 6 else inputs
+
+    def _pos_embed(self, grid: Tuple[int, ...]) -> torch.Tensor:
+        bb = self.vision_encoder
+        if tuple(grid) == tuple(bb.grid):
+            return bb.pos_embed
+        if tuple(grid[1:]) == tuple(bb.grid[1:]) and grid[0] < bb.grid[0]:
+            # the sine-cosine table is flattened over time then space, so its
+            # first T*L rows are the table of a T-frame input (official
+            # ``img_pos_embed`` for images)
+            return bb.pos_embed[:, :grid[0] * grid[1] * grid[2]]
+        raise ValueError(f'input token grid {grid} does not fit the vision '
+                         f'encoder grid {bb.grid}')
+
+    def encode_vision(self, video: torch.Tensor,
+                      mask: Optional[torch.Tensor] = None
+                      ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """``(B, C, T, H, W)`` -> kept tokens ``(B, n, C)`` and UTA layers.
+
+        Returns:
+            tuple: the final-norm tokens and the ``(K, B, n, C)`` aligned
+            layers (None when ``return_layers`` is 0).
+        """
+        bb = self.vision_encoder
+        x, grid = bb.patch_embed(video)
+        x = x + self._pos_embed(grid).to(x.dtype)
+        B, _, C = x.shape
+        if mask is not None:
+            x = x[~mask].reshape(B, -1, C)
+        x, kept = bb.run_blocks(x)
+        tokens = bb.norm(x)
+        aligned = bb.norm(torch.stack(kept)) if kept else None
+        return tokens, aligned
+
+    def pool_vision(self, tokens: torch.Tensor,
+                    num_frames: int = 1) -> torch.Tensor:
+        """LayerNorm of the token mean: ``(B, C)``, or ``(B, T, C)`` per
+        frame when ``num_frames`` > 1."""
+        if num_frames > 1:
+            B, N, C = tokens.shape
+            return self.vision_layernorm(
+                tokens.view(B, num_frames, N // num_frames, C).mean(2))
+        return self.vision_layernorm(tokens.mean(1))
+
+    @torch.no_grad()
+    def teacher_targets(self, video: torch.Tensor
+                        ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Teacher tokens ``(K, B, N, D)`` and class attention ``(B*T, L)``."""
+        size = self.teacher.input_resolution
+        B, C, T, H, W = video.shape
+        if (H, W) != (size, size):
+            video = F.interpolate(video.reshape(B, C * T, H, W),
+                                  size=(size, size), mode='bicubic',
+                                  align_corners=False).view(B, C, T, size, size)
+        return self.teacher(video)
+
+    def mask_and_targets(self, video: torch.Tensor
+                         ) -> Tuple[Optional[torch.Tensor],
+                                    Optional[torch.Tensor]]:
+        """Student mask ``(B, T*L)`` and the UTA targets at kept tokens."""
+        B, _, T = video.shape[:3]
+        masker = self.image_masker if T == 1 else self.video_masker
+        need_teacher = self.teacher is not None and (
+            self.loss_weights['uta'] or
+            (masker is not None and masker.needs_attention))
+        targets = attention = None
+        if need_teacher:
+            targets, attention = self.teacher_targets(video)
+        if masker is None:
+            mask = None
+        else:
+            _, h, w = self.vision_encoder.grid
+            mask = masker(B, T, h * w, attention=attention,
+                          device=video.device)
+        if targets is not None and self.loss_weights['uta']:
+            K, _, _, D = targets.shape
+            if mask is not None:
+                targets = targets[:, ~mask].view(K, B, -1, D)
+        else:
+            targets = None
+        return mask, targets
+
+    # ------------------------------------------------------------------ text
+    def text_inputs(self, data_samples: List, key: str = 'input_ids'
+                    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Stack the tokenised captions of a batch (rows concatenated)."""
+        device = self.temp.device
+        ids = [_as_tensor(ds.get(key), device) for ds in data_samples]
+        masks = [_as_tensor(ds.get('attention_mask'), device)
+                 for ds in data_samples]
+        ids = torch.cat([i.view(-1, i.shape[-1]) for i in ids]).long()
+        masks = torch.cat([m.view(-1, m.shape[-1]) for m in masks]).long()
+        return ids, masks
+
+    def encode_text(self, ids: torch.Tensor, mask: torch.Tensor
+                    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Text-only hidden states ``(B, L, H)`` and projected ``[CLS]``."""
+        hidden = self.text_encoder.encode_text(ids, mask)
+        return hidden, self.text_proj(hidden[:, 0])
+
+    # ---------------------------------------------------------------- losses
+    def vtm_loss(self, vision_tokens: torch.Tensor, text_hidden: torch.Tensor,
+                 text_mask: torch.Tensor, vision_feat: torch.Tensor,
+                 text_feat: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+        """Binary matching on positives and contrastive hard negatives."""
+        with torch.no_grad():
+            sim = F.normalize(vision_feat.float(), dim=-1) @ F.normalize(
+                text_feat.float(), dim=-1).t() / self.temp
+        v_rows, neg_t, t_rows, neg_v = sample_hard_negatives(sim, idx)
+        vision = torch.cat(
+            [vision_tokens, vision_tokens[v_rows], vision_tokens[neg_v]])
+        text = torch.cat([text_hidden, text_hidden[neg_t],
+                          text_hidden[t_rows]])
+        mask = torch.cat([text_mask, text_mask[neg_t], text_mask[t_rows]])
+        fused = self.text_encoder.fuse(text, mask, vision)
+        logits = self.itm_head(fused[:, 0]).float()
+        labels = torch.zeros(logits.shape[0], dtype=torch.long,
+                             device=logits.device)
+        labels[:vision_tokens.shape[0]] = 1
+        return F.cross_entropy(logits, labels)
+
+    def mlm_loss(self, ids: torch.Tensor, text_mask: torch.Tensor,
+                 vision_tokens: torch.Tensor) -> torch.Tensor:
+        """Masked language modelling conditioned on the (masked) video."""
+        sp = self.special_ids
+        masked, labels = mask_tokens(ids, self.text_encoder.vocab_size,
+                                     sp['mask'],
+                                     (sp['pad'], sp['cls'], sp['sep']),
+                                     self.mlm_prob)
+        hidden = self.text_encoder.encode_text(masked, text_mask)
+        fused = self.text_encoder.fuse(hidden, text_mask, vision_tokens)
+        logits = self.text_encoder.mlm_logits(fused)
+        if not (labels != -100).any():
+            return logits.sum() * 0.
+        return F.cross_entropy(logits.float().flatten(0, 1),
+                               labels.flatten(), ignore_index=-100)
+
+    def loss(self, inputs: torch.Tensor,
+             data_samples: List) -> Dict[str, torch.Tensor]:
+        """All enabled stage-2 losses of one (single-media-type) batch."""
+        with torch.no_grad():
+            self.temp.clamp_(*self.temp_range)
+        w = self.loss_weights
+        video = self._video(inputs)
+        mask, targets = self.mask_and_targets(video)
+        tokens, aligned = self.encode_vision(video, mask)
+        vision_feat = self.vision_proj(self.pool_vision(tokens))
+        ids, text_mask = self.text_inputs(data_samples)
+        if ids.shape[0] != video.shape[0]:
+            raise ValueError('training samples need exactly one caption each')
+        idx = torch.as_tensor([int(ds.source_idx) for ds in data_samples],
+                              device=ids.device)
+        text_hidden, text_feat = self.encode_text(ids, text_mask)
+        losses = {}
+        if w['uta']:
+            uta = self.distill_head.loss(aligned, targets, mask)['loss_align']
+            losses['loss_uta'] = w['uta'] * uta
+        if w['vtc']:
+            losses['loss_vtc'] = w['vtc'] * vtc_loss(
+                vision_feat, text_feat, idx, self.temp)
+        if w['vtm']:
+            losses['loss_vtm'] = w['vtm'] * self.vtm_loss(
+                tokens, text_hidden, text_mask, vision_feat, text_feat, idx)
+        if w['mlm']:
+            losses['loss_mlm'] = w['mlm'] * self.mlm_loss(
+                ids, text_mask, tokens)
+        if not losses:
+            raise ValueError('every stage-2 loss weight is 0')
+        return losses
+
+    # ------------------------------------------------------------- inference
+    def vision_features(self, video: torch.Tensor
+                        ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Unmasked tokens ``(B, N, C)`` and l2-normalised projected pooled
+        features ``(B, T', D)`` (``T'`` = frames when ``keep_temporal``)."""
+        tokens, _ = self.encode_vision(video)
+        frames = video.shape[2] if self.keep_temporal else 1
+        pooled = self.pool_vision(tokens, frames)
+        if pooled.dim() == 2:
+            pooled = pooled.unsqueeze(1)
+        return tokens, F.normalize(self.vision_proj(pooled), dim=-1)
+
+    def vtm_scores(self, vision_tokens: torch.Tensor,
+                   text_hidden: torch.Tensor,
+                   text_mask: torch.Tensor) -> torch.Tensor:
+        """Matching logit (class 1) of aligned vision/text rows ``(M,)``."""
+        fused = self.text_encoder.fuse(text_hidden, text_mask, vision_tokens)
+        return self.itm_head(fused[:, 0])[:, 1].float()
+
+    def predict(self, inputs: torch.Tensor, data_samples: List) -> List:
+        """Retrieval features of every video and of its captions.
+
+        Sets on each data sample: ``vision_feat`` ``(T', D)``,
+        ``vision_tokens`` ``(N, C)``, ``text_feat`` ``(n, D)``,
+        ``text_tokens`` ``(n, L, H)`` and ``text_mask`` ``(n, L)`` (the
+        inputs of VTM re-ranking), all detached.
+        """
+        video = self._video(inputs)
+        tokens, vfeat = self.vision_features(video)
+        ids, mask = self.text_inputs(data_samples)
+        hidden, tfeat = self.encode_text(ids, mask)
+        tfeat = F.normalize(tfeat, dim=-1)
+        start = 0
+        for i, ds in enumerate(data_samples):
+            n = int(np.prod(np.shape(ds.get('input_ids'))[:-1]))
+            sl = slice(start, start + n)
+            start += n
+            ds.set_field(vfeat[i].detach(), 'vision_feat')
+            ds.set_field(tokens[i].detach(), 'vision_tokens')
+            ds.set_field(tfeat[sl].detach(), 'text_feat')
+            ds.set_field(hidden[sl].detach(), 'text_tokens')
+            ds.set_field(mask[sl].detach(), 'text_mask')
+        return data_samples
+
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List] = None,
+                mode: str = 'tensor') -> Union[Dict, List, torch.Tensor]:
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.vision_features(self._video(inputs))[1]
+        raise RuntimeError(f'invalid mode "{mode}"; UMTStage2 supports '
+                           '"loss", "predict" and "tensor"')
