@@ -16,6 +16,23 @@ from umt_mm import compat
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@pytest.fixture(autouse=True)
+def _restore_mmengine_global_instances():
+    """Runners/MessageHubs created here must not become the current
+    DefaultScope/MessageHub/Visualizer of tests that run after these."""
+    from mmengine.logging import MessageHub
+    from mmengine.registry import DefaultScope
+    from mmengine.visualization import Visualizer
+    saved = {
+        cls: dict(cls._instance_dict)
+        for cls in (DefaultScope, MessageHub, Visualizer)
+    }
+    yield
+    for cls, instances in saved.items():
+        cls._instance_dict.clear()
+        cls._instance_dict.update(instances)
+
+
 # ---------------------------------------------------------------- a. DRN
 def test_import_mmaction_models_after_umt_mm():
     import mmaction.models  # noqa: F401
