@@ -49,6 +49,13 @@ MMACTION_PREFIXES = (('backbone.fc_norm.', 'cls_head.fc_norm.'),
                      ('backbone.pos_embed', 'backbone.pos_embed'))
 
 
+def _reject_layer_scale(state: Mapping[str, torch.Tensor]) -> None:
+    scaled = [k for k in state if '.gamma_' in k]
+    if scaled:
+        raise ValueError('layer-scale parameters (init_values > 0) are not '
+                         f'part of the UMT ViT: {scaled[:4]}')
+
+
 def _drop_fixed_pos(state: Mapping[str, torch.Tensor], key: str) -> tuple:
     pos = state.get(key)
     return (key, ) if pos is not None and _is_fixed_table(pos) else ()
@@ -57,12 +64,14 @@ def _drop_fixed_pos(state: Mapping[str, torch.Tensor], key: str) -> tuple:
 def convert_official_finetune(
         state: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     """Official fine-tuned classifier -> umt_mm ``Recognizer3D``."""
+    _reject_layer_scale(state)
     return _remap(state, FINETUNE_PREFIXES, _drop_fixed_pos(state, 'pos_embed'))
 
 
 def convert_mmaction_umt(
         state: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     """mmaction2 ``projects/umt`` recognizer -> umt_mm ``Recognizer3D``."""
+    _reject_layer_scale(state)
     return _remap(state, MMACTION_PREFIXES,
                   _drop_fixed_pos(state, 'backbone.pos_embed'))
 
