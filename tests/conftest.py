@@ -122,3 +122,15 @@ def demo_data(tmp_path_factory):
     out_dir = tmp_path_factory.mktemp('demo_data')
     generate_demo_data(out_dir)
     return str(out_dir)
+
+
+@pytest.fixture(autouse=True)
+def mmaction_default_scope():
+    """Every test builds modules in the 'mmaction' scope, as configs do.
+
+    Runner-based tests switch mmengine's global default scope; resetting it
+    before each test keeps the tests independent of their order.
+    """
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmaction')
+    yield
