@@ -1,0 +1,22 @@
+# UMT-B on Moments in Time V1 at 8x384^2 (alias: ft_mit_vitb_384; paper
+# Table 10: fine-tuned from the Kinetics-400 model). The 224-px backbone of
+# load_from is adapted to 384 px: the fixed 8x14x14 table is interpolated
+# to 8x24x24 (learnable, official), a learned one is resized on load; the
+# K400 classifier is not reused (num_classes differs: drop cls_head.* from
+# the checkpoint or train with a fresh head via backbone init_cfg umt://).
+_base_ = [
+    '../_base_/models/umt_cls_vitb.py', '../_base_/datasets/mit_ft_384.py',
+    '../_base_/schedules/umt_ft_adamw.py', '../_base_/default_runtime.py'
+]
+num_classes = 339
+model = dict(
+    backbone=dict(
+        img_size=384, pos_embed='learnable', pretrain_grid=(8, 14, 14),
+        init_cfg=dict(type='Pretrained', checkpoint='umt://work_dirs/'
+                      'umt-base-p16-res224_k710-pre_u8_k400-rgb/best.pth')),
+    cls_head=dict(num_classes=num_classes),
+    data_preprocessor=dict(blending=dict(augments=[
+        dict(type='MixupBlending', alpha=0.8, num_classes=num_classes),
+        dict(type='CutmixBlending', alpha=1.0, num_classes=num_classes)
+    ])))
+default_hooks = dict(checkpoint=dict(save_best='auto', max_keep_ckpts=2))

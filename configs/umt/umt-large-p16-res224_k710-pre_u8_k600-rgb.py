@@ -1,0 +1,18 @@
+# UMT-L on Kinetics-600 from the Kinetics-710 fine-tuned model (alias:
+# ft_k600_vitl). load_from is the K710 recognizer; its 710-way classifier
+# is cut to the K600 classes by the shipped channel map (mmaction2's
+# uniformerv2/k710_channel_map).
+_base_ = [
+    '../_base_/models/umt_cls_vitl.py', '../_base_/datasets/kinetics600_ft.py',
+    '../_base_/schedules/umt_ft_adamw.py', '../_base_/default_runtime.py'
+]
+num_classes = 600
+model = dict(
+    cls_head=dict(num_classes=num_classes,
+                  channel_map='configs/umt/k710_channel_map/map_k600.json'),
+    data_preprocessor=dict(blending=dict(augments=[
+        dict(type='MixupBlending', alpha=0.8, num_classes=num_classes),
+        dict(type='CutmixBlending', alpha=1.0, num_classes=num_classes)
+    ])))
+default_hooks = dict(checkpoint=dict(save_best='auto', max_keep_ckpts=2))
+load_from = 'work_dirs/umt-large-p16-res224_stage1-pre_u8_k710-rgb/best.pth'

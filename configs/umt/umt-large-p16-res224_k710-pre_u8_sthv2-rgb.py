@@ -1,0 +1,17 @@
+# UMT-L on Something-Something V2 from the Kinetics-710 *pre-trained*
+# (stage-1) student, 8 frames, 2x3 views (alias: ft_ssv2_vitl; paper
+# Table 11: "K710*", labels of extra data unused).
+_base_ = [
+    '../_base_/models/umt_cls_vitl.py', '../_base_/datasets/sthv2_ft.py',
+    '../_base_/schedules/umt_ft_adamw.py', '../_base_/default_runtime.py'
+]
+num_classes = 174
+model = dict(
+    backbone=dict(init_cfg=dict(
+        type='Pretrained', checkpoint='umt://checkpoints/umt_large_stage1.pth')),
+    cls_head=dict(num_classes=num_classes),
+    data_preprocessor=dict(blending=dict(augments=[
+        dict(type='MixupBlending', alpha=0.8, num_classes=num_classes),
+        dict(type='CutmixBlending', alpha=1.0, num_classes=num_classes)
+    ])))
+default_hooks = dict(checkpoint=dict(save_best='auto', max_keep_ckpts=2))

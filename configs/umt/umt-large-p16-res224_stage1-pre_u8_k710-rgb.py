@@ -1,0 +1,18 @@
+# UMT-L intermediate fine-tuning on Kinetics-710 from the stage-1 student
+# (alias: ft_k710_vitl). Set the stage-1 checkpoint (umt_mm, or official
+# encoder.* / stage-2 vision_encoder.* — only the student is loaded):
+#   --cfg-options model.backbone.init_cfg.checkpoint=umt://PATH
+_base_ = [
+    '../_base_/models/umt_cls_vitl.py', '../_base_/datasets/kinetics710_ft.py',
+    '../_base_/schedules/umt_ft_adamw.py', '../_base_/default_runtime.py'
+]
+num_classes = 710
+model = dict(
+    backbone=dict(init_cfg=dict(
+        type='Pretrained', checkpoint='umt://checkpoints/umt_large_stage1.pth')),
+    cls_head=dict(num_classes=num_classes),
+    data_preprocessor=dict(blending=dict(augments=[
+        dict(type='MixupBlending', alpha=0.8, num_classes=num_classes),
+        dict(type='CutmixBlending', alpha=1.0, num_classes=num_classes)
+    ])))
+default_hooks = dict(checkpoint=dict(save_best='auto', max_keep_ckpts=2))
