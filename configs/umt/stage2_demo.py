@@ -25,6 +25,8 @@ model = dict(
         return_layers=2,
         pretrained=None),
     distill_head=dict(in_channels=64, out_channels=32, num_layers=2),
-    embed_dim=128)
+    embed_dim=128,
+    # MiniLM was trained with mean pooling: its [CLS] state barely varies
+    text_pooling='mean')
 default_hooks = dict(logger=dict(interval=4), checkpoint=dict(interval=100))
 randomness = dict(seed=0)

@@ -57,6 +57,11 @@ class UMTStage2(BaseModel):
             the tokenizer. Defaults to BERT uncased.
         keep_temporal (bool): Per-frame pooled features in :meth:`predict`
             (similarity = mean over frames). Defaults to False.
+        text_pooling (str): Text feature for VTC/retrieval: ``'cls'`` (the
+            ``[CLS]`` state, official with BERT) or ``'mean'`` (masked mean
+            of the token states, for sentence encoders trained with mean
+            pooling such as the shipped MiniLM, whose ``[CLS]`` state is
+            nearly the same for every caption). Defaults to 'cls'.
         vision_pretrained (str, optional): A stage-1 checkpoint (umt_mm
             ``UMTPretrain`` or the official layout) loaded into the vision
             encoder (and the UTA decoders when shapes match) by
@@ -80,6 +85,7 @@ class UMTStage2(BaseModel):
                  mlm_prob: float = 0.5,
                  special_token_ids: Optional[Dict] = None,
                  keep_temporal: bool = False,
+                 text_pooling: str = 'cls',
                  vision_pretrained: Optional[str] = None,
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
@@ -118,6 +124,10 @@ class UMTStage2(BaseModel):
         self.mlm_prob = mlm_prob
         self.special_ids = dict(BERT_SPECIAL_IDS, **(special_token_ids or {}))
         self.keep_temporal = keep_temporal
+        if text_pooling not in ('cls', 'mean'):
+            raise ValueError(f"text_pooling must be 'cls' or 'mean', got "
+                             f'{text_pooling!r}')
+        self.text_pooling = text_pooling
         self.vision_pretrained = vision_pretrained
         self._check()
 
@@ -277,7 +287,11 @@ class UMTStage2(BaseModel):
                     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Text-only hidden states ``(B, L, H)`` and projected ``[CLS]``."""
         hidden = self.text_encoder.encode_text(ids, mask)
-        return hidden, self.text_proj(hidden[:, 0])
+        if self.text_pooling == 'cls':
+            return hidden, self.text_proj(hidden[:, 0])
+        weights = mask.to(hidden.dtype).unsqueeze(-1)
+        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
+        return hidden, self.text_proj(pooled)
 
     # ---------------------------------------------------------------- losses
     def vtm_loss(self, vision_tokens: torch.Tensor, text_hidden: torch.Tensor,
