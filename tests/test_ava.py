@@ -203,13 +203,23 @@ def test_layer_decay_groups():
     det = build_detector()
     wrapper = build_optim_wrapper(det, dict(
         optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
-        constructor='ViTLayerDecayOptimWrapperConstructor',
-        paramwise_cfg=dict(num_layers=2, decay_rate=0.5)))
-    lrs = {g['group_name']: (g['lr'], g['weight_decay'])
-           for g in wrapper.optimizer.param_groups}
-    assert lrs['layer_0_decay'] == (pytest.approx(1e-3 * 0.5**3), 0.05)
-    assert lrs['layer_2_no_decay'] == (pytest.approx(1e-3 * 0.5), 0.)
-    assert lrs['layer_3_decay'] == (pytest.approx(1e-3), 0.05)  # head
+        constructor='RecognizerLayerDecayOptimWrapperConstructor',
+        paramwise_cfg=dict(layer_decay_rate=0.5, flat_decay_mult=0.0)))
+    group_of = {id(p): g for g in wrapper.optimizer.param_groups
+                for p in g['params']}
+    params = dict(det.named_parameters())
+
+    def lr_wd(name):
+        g = group_of[id(params[name])]
+        return g['lr'], g['weight_decay']
+
+    # 2 blocks: embeddings id 0, block i id i+1, head id 3
+    assert lr_wd('backbone.patch_embed.proj.weight') == (
+        pytest.approx(1e-3 * 0.5**3), 0.05)
+    assert lr_wd('backbone.blocks.1.norm1.weight') == (
+        pytest.approx(1e-3 * 0.5), 0.)
+    assert lr_wd('roi_head.bbox_head.fc_cls.weight') == (
+        pytest.approx(1e-3), 0.05)
     n = sum(len(g['params']) for g in wrapper.optimizer.param_groups)
     assert n == len([p for p in det.parameters() if p.requires_grad])
 

@@ -1,4 +1,4 @@
-"""mmpretrain's layer-wise lr decay for mmaction2 recognizers."""
+"""mmpretrain's layer-wise lr decay for mmaction2 recognizers and detectors."""
 from functools import partial
 from typing import Callable, List, Optional
 
@@ -18,7 +18,7 @@ class RecognizerLayerDecayOptimWrapperConstructor(
     mmpretrain looks the method up on the top-level model (its classifiers
     forward it to the backbone); mmaction2's ``Recognizer3D`` has none, so
     this passes ``model.backbone.get_layer_depth`` with the ``backbone.``
-    prefix. Grouping, weight-decay rules (``flat_decay_mult``,
+    prefix (mmdet's ``FastRCNN`` for AVA works the same way). Grouping, weight-decay rules (``flat_decay_mult``,
     ``custom_keys``...) and ``layer_decay_rate`` are mmpretrain's.
     """
 

@@ -9,7 +9,7 @@ base_lr = 1.25e-4
 min_lr = 5e-7
 
 train_cfg = dict(max_epochs=max_epochs)
-optim_wrapper = dict(paramwise_cfg=dict(num_layers=24, decay_rate=0.85))
+optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.85))
 param_scheduler = [
     dict(type='LinearLR', start_factor=min_lr / base_lr, by_epoch=True,
          begin=0, end=warmup_epochs, convert_to_iter_based=True),

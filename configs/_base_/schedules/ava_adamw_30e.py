@@ -16,8 +16,13 @@ test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(
     optimizer=dict(
         type='AdamW', lr=base_lr, betas=(0.9, 0.999), weight_decay=0.05),
-    constructor='ViTLayerDecayOptimWrapperConstructor',
-    paramwise_cfg=dict(num_layers=12, decay_rate=0.75))
+    # mmpretrain's layer decay over UMTViT.get_layer_depth (official ids:
+    # embeddings 0, block i i+1, head L+1); no decay on 1-D params/pos_embed
+    constructor='RecognizerLayerDecayOptimWrapperConstructor',
+    paramwise_cfg=dict(
+        layer_decay_rate=0.75,
+        flat_decay_mult=0.0,
+        custom_keys={'.pos_embed': dict(decay_mult=0.0)}))
 
 param_scheduler = [
     dict(type='LinearLR', start_factor=min_lr / base_lr, by_epoch=True,
