@@ -13,6 +13,9 @@ optim_wrapper = dict(
         bias_decay_mult=0.0,
         custom_keys={
             'text_encoder': dict(lr_mult=0.1),
+            # the cross-attention of the fusion layers is new: full lr
+            # (custom keys match longest first)
+            'crossattention': dict(lr_mult=1.0),
             'temp': dict(decay_mult=0.)
         }),
     clip_grad=None)

@@ -57,7 +57,8 @@ class UMTStage2(BaseModel):
             the tokenizer. Defaults to BERT uncased.
         keep_temporal (bool): Per-frame pooled features in :meth:`predict`
             (similarity = mean over frames). Defaults to False.
-        text_pooling (str): Text feature for VTC/retrieval: ``'cls'`` (the
+        text_pooling (str): Text feature for VTC and of the fused states for
+            VTM: ``'cls'`` (the
             ``[CLS]`` state, official with BERT) or ``'mean'`` (masked mean
             of the token states, for sentence encoders trained with mean
             pooling such as the shipped MiniLM, whose ``[CLS]`` state is
@@ -287,11 +288,15 @@ class UMTStage2(BaseModel):
                     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Text-only hidden states ``(B, L, H)`` and projected ``[CLS]``."""
         hidden = self.text_encoder.encode_text(ids, mask)
+        return hidden, self.text_proj(self.pool_text(hidden, mask))
+
+    def pool_text(self, hidden: torch.Tensor,
+                  mask: torch.Tensor) -> torch.Tensor:
+        """``[CLS]`` state or masked token mean (``text_pooling``)."""
         if self.text_pooling == 'cls':
-            return hidden, self.text_proj(hidden[:, 0])
+            return hidden[:, 0]
         weights = mask.to(hidden.dtype).unsqueeze(-1)
-        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
-        return hidden, self.text_proj(pooled)
+        return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
 
     # ---------------------------------------------------------------- losses
     def vtm_loss(self, vision_tokens: torch.Tensor, text_hidden: torch.Tensor,
@@ -308,7 +313,7 @@ class UMTStage2(BaseModel):
                           text_hidden[t_rows]])
         mask = torch.cat([text_mask, text_mask[neg_t], text_mask[t_rows]])
         fused = self.text_encoder.fuse(text, mask, vision)
-        logits = self.itm_head(fused[:, 0]).float()
+        logits = self.itm_head(self.pool_text(fused, mask)).float()
         labels = torch.zeros(logits.shape[0], dtype=torch.long,
                              device=logits.device)
         labels[:vision_tokens.shape[0]] = 1
@@ -380,7 +385,7 @@ class UMTStage2(BaseModel):
                    text_mask: torch.Tensor) -> torch.Tensor:
         """Matching logit (class 1) of aligned vision/text rows ``(M,)``."""
         fused = self.text_encoder.fuse(text_hidden, text_mask, vision_tokens)
-        return self.itm_head(fused[:, 0])[:, 1].float()
+        return self.itm_head(self.pool_text(fused, text_mask))[:, 1].float()
 
     def predict(self, inputs: torch.Tensor, data_samples: List) -> List:
         """Retrieval features of every video and of its captions.
