@@ -6,7 +6,7 @@
 #   python tools/make_demo_data.py data/demo
 #   python tools/train.py configs/umt/stage2_demo.py --work-dir work_dirs/s2
 #   python tools/test.py configs/umt/stage2_demo.py \
-#       work_dirs/s2/epoch_8.pth --work-dir work_dirs/s2
+#       work_dirs/s2/epoch_16.pth --work-dir work_dirs/s2
 _base_ = [
     '../_base_/models/umt_stage2_vitb.py',
     '../_base_/datasets/demo_caption_retrieval.py',

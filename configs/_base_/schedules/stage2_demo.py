@@ -2,7 +2,7 @@
 # cosine; the pre-trained MiniLM text encoder learns 10x slower than the
 # randomly initialised tiny vision side.
 base_lr = 1e-3
-max_epochs = 8
+max_epochs = 16
 warmup_epochs = 1
 optim_wrapper = dict(
     type='OptimWrapper',
