@@ -2,7 +2,6 @@
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
-import torch.nn.functional as F
 from mmengine.model import BaseModel
 
 from ...registry import MODELS
@@ -61,17 +60,10 @@ class UMTPretrain(BaseModel):
         """``(B, num_clips, C, T, H, W)`` from the preprocessor -> 5-D."""
         return inputs.flatten(0, 1) if inputs.dim() == 6 else inputs
 
-    @torch.no_grad()
     def teacher_targets(self, video: torch.Tensor
                         ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Teacher tokens ``(K, B, N, D)`` and class attention ``(B*T, L)``."""
-        size = self.teacher.input_resolution
-        B, C, T, H, W = video.shape
-        if (H, W) != (size, size):
-            video = F.interpolate(video.reshape(B, C * T, H, W),
-                                  size=(size, size), mode='bicubic',
-                                  align_corners=False).view(B, C, T, size, size)
-        return self.teacher(video)
+        return self.teacher.encode_video(video)
 
     def make_mask(self, video: torch.Tensor,
                   attention: Optional[torch.Tensor]) -> torch.Tensor:

@@ -234,18 +234,6 @@ class UMTStage2(BaseModel):
                 tokens.view(B, num_frames, N // num_frames, C).mean(2))
         return self.vision_layernorm(tokens.mean(1))
 
-    @torch.no_grad()
-    def teacher_targets(self, video: torch.Tensor
-                        ) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Teacher tokens ``(K, B, N, D)`` and class attention ``(B*T, L)``."""
-        size = self.teacher.input_resolution
-        B, C, T, H, W = video.shape
-        if (H, W) != (size, size):
-            video = F.interpolate(video.reshape(B, C * T, H, W),
-                                  size=(size, size), mode='bicubic',
-                                  align_corners=False).view(B, C, T, size, size)
-        return self.teacher(video)
-
     def mask_and_targets(self, video: torch.Tensor
                          ) -> Tuple[Optional[torch.Tensor],
                                     Optional[torch.Tensor]]:
@@ -257,7 +245,7 @@ class UMTStage2(BaseModel):
             (masker is not None and masker.needs_attention))
         targets = attention = None
         if need_teacher:
-            targets, attention = self.teacher_targets(video)
+            targets, attention = self.teacher.encode_video(video)
         if masker is None:
             mask = None
         else:

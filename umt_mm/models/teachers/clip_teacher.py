@@ -211,6 +211,22 @@ class CLIPTeacher(BaseModule):
         return F.normalize(x, dim=-1)
 
     @torch.no_grad()
+    def encode_video(self, video: torch.Tensor
+                     ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`forward` on frames resized (bicubic) to ``input_resolution``.
+
+        The students see 224 px frames while e.g. CLIP-L/14 runs at 196 px;
+        the official code resizes the normalised frames, as done here.
+        """
+        size = self.input_resolution
+        B, C, T, H, W = video.shape
+        if (H, W) != (size, size):
+            video = F.interpolate(video.reshape(B, C * T, H, W),
+                                  size=(size, size), mode='bicubic',
+                                  align_corners=False).view(B, C, T, size, size)
+        return self(video)
+
+    @torch.no_grad()
     def forward(self, video: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Encode ``(B, 3, T, H, W)`` frame by frame.
 
