@@ -292,3 +292,17 @@ def test_setup_cpu_distributed(repo_root, monkeypatch):
         type='MMDistributedDataParallel', find_unused_parameters=True,
         device_ids=None)
     assert len(notes) == 3
+
+
+def test_alignment_loss_falls(stage1_demo, demo_data, run_tool, tmp_path):
+    """A real stage-1 run on the synthetic videos: the alignment loss of the
+    last iterations is clearly below that of the first ones."""
+    work_dir = str(tmp_path / 'falls')
+    run_tool('tools/train.py', stage1_demo, '--work-dir', work_dir,
+             *data_options(demo_data, 5), 'default_hooks.logger.interval=1',
+             'default_hooks.checkpoint.interval=5', timeout=300).check()
+    losses = [r['loss_align'] for r in logged_scalars(work_dir)
+              if 'loss_align' in r]
+    assert len(losses) == 10  # 16 clips / batch 8 x 5 epochs
+    first, last = sum(losses[:2]) / 2, sum(losses[-2:]) / 2
+    assert last < 0.8 * first, losses
