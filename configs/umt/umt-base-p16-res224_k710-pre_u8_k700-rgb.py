@@ -16,3 +16,15 @@ model = dict(
     ])))
 default_hooks = dict(checkpoint=dict(save_best='auto', max_keep_ckpts=2))
 load_from = 'work_dirs/umt-base-p16-res224_stage1-pre_u8_k710-rgb/best.pth'
+
+# official recipe, values of exp/finetuning/k700/b16_ptk710_ftk710_ftk700_f8_res224.sh (assumed: that script was not available; the closest official one is used):
+# 5 epochs, 1 warm-up, lr 2e-05 per 256 clips
+train_cfg = dict(max_epochs=5)
+optim_wrapper = dict(optimizer=dict(lr=2e-05))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
+         end=1, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=4, eta_min=1e-6,
+         by_epoch=True, begin=1, end=5,
+         convert_to_iter_based=True)
+]

@@ -20,3 +20,15 @@ model = dict(
         dict(type='CutmixBlending', alpha=1.0, num_classes=num_classes)
     ])))
 default_hooks = dict(checkpoint=dict(save_best='auto', max_keep_ckpts=2))
+
+# official recipe, exp/finetuning/mitv1/b16_ptk710_ftk710_ftk400_ftmitv1_f8_res384.sh; wd 0.1:
+# 4 epochs, 1 warm-up, lr 1e-05 per 256 clips
+train_cfg = dict(max_epochs=4)
+optim_wrapper = dict(optimizer=dict(lr=1e-05, weight_decay=0.1))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
+         end=1, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=3, eta_min=1e-6,
+         by_epoch=True, begin=1, end=4,
+         convert_to_iter_based=True)
+]

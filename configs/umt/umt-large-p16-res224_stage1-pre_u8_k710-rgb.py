@@ -16,3 +16,15 @@ model = dict(
         dict(type='CutmixBlending', alpha=1.0, num_classes=num_classes)
     ])))
 default_hooks = dict(checkpoint=dict(save_best='auto', max_keep_ckpts=2))
+
+# official recipe, exp/finetuning/k710/l16_ptk710_ftk710_f8_res224.sh; layer decay 0.85:
+# 20 epochs, 2 warm-up, lr 0.0001 per 256 clips
+train_cfg = dict(max_epochs=20)
+optim_wrapper = dict(optimizer=dict(lr=0.0001), paramwise_cfg=dict(layer_decay_rate=0.85))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
+         end=2, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=18, eta_min=1e-6,
+         by_epoch=True, begin=2, end=20,
+         convert_to_iter_based=True)
+]

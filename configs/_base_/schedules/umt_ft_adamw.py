@@ -1,11 +1,14 @@
 # Official UMT/VideoMAE fine-tuning optimisation: AdamW (0.9, 0.999), wd 0.05
 # (none on 1-D parameters and pos_embed), layer-wise lr decay 0.75 (mmpretrain
 # constructor; UMTViT.get_layer_depth: embeddings 0, block i i+1, head L+1),
-# lr 1e-3 per 256 clips (auto_scale_lr), linear warm-up then cosine to 1e-6,
+# lr per 256 clips (auto_scale_lr), linear warm-up then cosine to 1e-6,
 # EMA available (custom_hooks below, off by default as in the paper's runs).
+# defaults: the official K710 fine-tuning of UMT-B from stage 1
+# (exp/finetuning/k710/b16_ptk710_ftk710_f8_res224.sh); task configs
+# override epochs / warm-up / lr with their own official script's values.
 max_epochs = 35
-warmup_epochs = 5
-base_lr = 1e-3
+warmup_epochs = 2
+base_lr = 2e-4
 
 optim_wrapper = dict(
     type='OptimWrapper',
