@@ -230,3 +230,77 @@ def ref_attention_mask(attn, batch_size, mask_ratio):
 
 def ref_l2_loss(outputs, targets):
     return (2 - 2 * (outputs * targets).sum(dim=-1)).mean()
+
+
+class RefStage2Decoder(nn.Module):
+    """Multi-modality ``Linear_Decoder``: default LayerNorm, no l2."""
+
+    def __init__(self, in_dim, out_dim):
+        super().__init__()
+        self.head = nn.Linear(in_dim, out_dim)
+        self.norm = nn.LayerNorm(out_dim)
+
+    def forward(self, x):
+        return self.norm(self.head(x))
+
+
+class RefStage2Vision(nn.Module):
+    """The multi-modality ``PretrainVisionTransformer`` (``vision_encoder``
+    of the official stage-2 model): the ViT wrapped as ``encoder``, UTA
+    decoders (LayerNorm eps 1e-5, l2 in the loss), ``clip_pos_embed`` /
+    ``clip_img_pos_embed`` tables and the pooling norm ``pool_norm``."""
+
+    def __init__(self, dim=32, depth=3, heads=2, frames=2, patches=4,
+                 out_dim=24, return_layers=2, patch=16):
+        super().__init__()
+        n = frames * patches
+        self.encoder = RefEncoder(dim, depth, heads, n, return_layers, patch)
+        self.encoder.img_pos_embed = np_sinusoid_table(patches, dim)
+        self.clip_decoder = nn.ModuleList(
+            [RefStage2Decoder(dim, out_dim) for _ in range(return_layers)])
+        self.clip_pos_embed = np_sinusoid_table(n, dim)
+        self.clip_img_pos_embed = np_sinusoid_table(patches, dim)
+        self.pool_norm = nn.LayerNorm(dim, eps=1e-6)
+        for p in self.parameters():
+            if p.dim() == 1:
+                p.data.add_(torch.randn_like(p) * 0.1)
+
+    def _encode(self, x, mask, use_image):
+        enc = self.encoder
+        x = enc.patch_embed(x)
+        x = x + (enc.img_pos_embed if use_image else enc.pos_embed).type_as(x)
+        B, _, C = x.shape
+        if mask is not None:
+            x = x[~mask].reshape(B, -1, C)
+        outs = []
+        for idx, blk in enumerate(enc.blocks):
+            x = blk(x)
+            if idx in enc.return_index:
+                outs.append(x)
+        return enc.norm(x), enc.norm(torch.stack(outs))
+
+    def forward(self, x, mask=None, use_image=False, keep_temporal=False):
+        T = x.shape[2]
+        x_vis, x_clip_vis = self._encode(x, mask, use_image)
+        x_clip = None
+        if mask is not None:
+            K, B, _, C = x_clip_vis.shape
+            table = self.clip_img_pos_embed if use_image \
+                else self.clip_pos_embed
+            pos = table.repeat(B, 1, 1).type_as(x)[~mask].view(B, -1, C)
+            full = x_clip_vis + pos.unsqueeze(0).repeat(K, 1, 1, 1)
+            x_clip = torch.stack([dec(full[i]) for i, dec in
+                                  enumerate(self.clip_decoder)])
+        if keep_temporal:
+            B, _, C = x_vis.shape
+            pooled = self.pool_norm(x_vis.view(B, T, -1, C).mean(2))
+        else:
+            pooled = self.pool_norm(x_vis.mean(1, keepdim=True))
+        return x_vis, pooled, x_clip
+
+
+def ref_uta_loss(student, clip):
+    """Official ``UTA_Loss`` (``l2`` norm and loss)."""
+    student = student / student.norm(dim=-1, keepdim=True)
+    clip = clip / clip.norm(dim=-1, keepdim=True)
+    return (2 - 2 * (student * clip).sum(dim=-1)).mean()

@@ -127,7 +127,8 @@ def _student_state(dim=32, depth=2):
 
 
 @pytest.mark.parametrize('layout', ['umt_stage1', 'official_stage1',
-                                    'official_stage2', 'recognizer'])
+                                    'official_stage2', 'umt_stage2',
+                                    'recognizer'])
 def test_umt_loader_keeps_student_only(tmp_path, layout):
     student = _student_state()
     student.pop('pos_embed')
@@ -141,9 +142,16 @@ def test_umt_loader_keeps_student_only(tmp_path, layout):
         state['encoder.pos_embed'] = np_sinusoid_table(8, 32)  # fixed table
         state['clip_decoder.0.head.weight'] = torch.randn(4, 32)
         state['clip_pos_embed'] = np_sinusoid_table(8, 32)
-    elif layout == 'official_stage2':
-        state = {f'vision_encoder.{k}': v for k, v in student.items()}
-        state['vision_encoder.clip_decoder.0.head.weight'] = torch.randn(4, 8)
+    elif layout in ('official_stage2', 'umt_stage2'):
+        # official: the ViT is wrapped as vision_encoder.encoder
+        root = 'vision_encoder.encoder.' if layout == 'official_stage2' \
+            else 'vision_encoder.'
+        state = {f'{root}{k}': v for k, v in {**student, **extra}.items()}
+        head = 'vision_encoder.' if layout == 'official_stage2' \
+            else 'distill_head.'
+        state[head + 'clip_decoder.0.head.weight'] = torch.randn(4, 8)
+        state['vision_encoder.pool_norm.weight' if layout == 'official_stage2'
+              else 'vision_layernorm.weight'] = torch.ones(32)
         state['text_encoder.bert.embeddings.word_embeddings.weight'] = \
             torch.randn(10, 8)
         state['vision_proj.weight'] = torch.randn(8, 32)

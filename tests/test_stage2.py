@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 import umt_mm  # noqa: F401
+from official_ref import RefStage2Vision, ref_uta_loss
 from mmengine.registry import init_default_scope
 from umt_mm.convert import convert_official
 from umt_mm.convert.stage2 import to_official_stage2
@@ -41,7 +42,7 @@ def tiny_model(**kwargs):
         video_masker=dict(type='AttentionMasker', mask_ratio=0.5),
         image_masker=dict(type='AttentionMasker', mask_ratio=0.5),
         embed_dim=8,
-        special_token_ids=dict(pad=0, cls=1, sep=2, mask=3))
+        special_token_ids=dict(pad=0, cls=1, mask=3))
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -102,6 +103,72 @@ def test_mlm_masking_rules():
     assert (masked[~chosen] == ids[~chosen]).all()
 
 
+def test_model_mlm_masks_sep_but_never_cls_or_pad():
+    model = tiny_model()
+    g = torch.manual_seed(0)
+    ids = torch.randint(10, 100, (256, 12), generator=g)
+    ids[:, 0], ids[:, 8], ids[:, 9:] = 1, 2, 0  # cls, sep (id 2), pad
+    _, labels = model.mask_text(ids)
+    chosen = labels != -100
+    assert not chosen[:, 0].any() and not chosen[:, 9:].any()
+    # the official MLMLoss leaves [SEP] maskable like any word
+    assert 0.4 < chosen[:, 8].float().mean() < 0.6
+    assert 0.4 < chosen[:, 1:8].float().mean() < 0.6
+
+
+def _official_stage2_state(ref, model):
+    """An official-layout state dict: ``ref`` as ``vision_encoder``, the
+    text side and heads of ``model`` in their official names."""
+    text = {k: v for k, v in to_official_stage2(model.state_dict()).items()
+            if not k.startswith(('vision_encoder.', 'vision_layernorm.'))}
+    vision = {f'vision_encoder.{k}': v for k, v in ref.state_dict().items()}
+    text['text_encoder.bert.embeddings.position_ids'] = torch.arange(40)[None]
+    text['clip_teacher.proj'] = torch.zeros(1)
+    return {**vision, **text}
+
+
+def test_official_stage2_vision_matches_after_conversion():
+    """The converted official vision encoder gives the official tokens,
+    pooled features (per frame and not), UTA predictions and loss, for
+    videos and 1-frame images."""
+    torch.manual_seed(0)
+    ref = RefStage2Vision(dim=16, depth=2, heads=2, frames=2, patches=4,
+                          out_dim=8, return_layers=1).eval()
+    model = tiny_model(distill_head=dict(
+        type='UMTDistillHead', in_channels=16, out_channels=8, num_layers=1,
+        norm_eps=1e-5)).eval()
+    layout, state = convert_official(_official_stage2_state(ref, model))
+    assert layout == 'stage2'
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    assert not unexpected
+    assert all(k.startswith('teacher.') for k in missing), missing
+    with torch.no_grad():
+        for frames in (2, 1):
+            video = torch.randn(3, 3, frames, 32, 32)
+            tokens, _ = model.encode_vision(video)
+            x_vis, pooled, _ = ref(video, use_image=frames == 1,
+                                   keep_temporal=True)
+            assert torch.allclose(tokens, x_vis, atol=1e-5)
+            assert torch.allclose(model.pool_vision(tokens, frames),
+                                  pooled.squeeze(1), atol=1e-5)
+            _, pooled, _ = ref(video, use_image=frames == 1)
+            assert torch.allclose(model.pool_vision(tokens),
+                                  pooled[:, 0], atol=1e-5)
+            # UTA at the kept tokens of a mask
+            n = 4 * frames
+            mask = torch.rand(3, n).argsort(1) < n // 2
+            tokens, aligned = model.encode_vision(video, mask)
+            x_vis, _, x_clip = ref(video, mask, use_image=frames == 1)
+            assert torch.allclose(tokens, x_vis, atol=1e-5)
+            pred = model.distill_head(aligned, mask)
+            assert torch.allclose(pred, F.normalize(x_clip, dim=-1),
+                                  atol=1e-5)
+            target = F.normalize(torch.randn_like(pred), dim=-1)
+            ours = model.distill_head.loss(aligned, target, mask)
+            assert ours['loss_align'].item() == pytest.approx(
+                ref_uta_loss(x_clip, target).item(), abs=1e-5)
+
+
 def test_losses_and_frozen_text_layers():
     torch.manual_seed(0)
     model = tiny_model(text_encoder=dict(
@@ -146,6 +213,9 @@ def test_stage2_converter_round_trip():
     torch.manual_seed(0)
     src = tiny_model()
     official = to_official_stage2(src.state_dict())
+    assert any(k.startswith('vision_encoder.encoder.blocks.0.')
+               for k in official)
+    assert 'vision_encoder.pool_norm.weight' in official
     official['text_encoder.cls.predictions.decoder.weight'] = official[
         'text_encoder.bert.embeddings.word_embeddings.weight']
     official['clip_teacher.proj'] = torch.zeros(1)

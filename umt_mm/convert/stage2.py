@@ -1,28 +1,33 @@
 """Official UMT multi-modality checkpoints (``b16_5m.pth`` ...) -> UMTStage2.
 
 Registered as layout ``'stage2'`` in :data:`umt_mm.convert.official.LAYOUTS`.
+The official layout is that of the release's ``multi_modality`` model
+(``vision_encoder`` = its ``PretrainVisionTransformer``, which wraps the ViT
+as ``encoder`` and holds the UTA decoders and the pooling norm):
 
-=====================================  =====================================
-official key                           umt_mm key (``UMTStage2``)
-=====================================  =====================================
-``vision_encoder.clip_decoder.<rest>``  ``distill_head.clip_decoder.<rest>``
-``vision_encoder.vision_layernorm.*``   ``vision_layernorm.*``
-``vision_encoder.<rest>``               ``vision_encoder.<rest>`` (UMTViT
-                                        names: ``patch_embed.proj``,
-                                        ``blocks.N.*``, ``norm``)
-``vision_layernorm.*``                  ``vision_layernorm.*``
-``text_encoder.bert.*`` / ``.cls.*``    unchanged (``UMTTextEncoder``)
-``vision_proj``, ``text_proj``,         unchanged
+=========================================  ==================================
+official key                               umt_mm key (``UMTStage2``)
+=========================================  ==================================
+``vision_encoder.encoder.<rest>``          ``vision_encoder.<rest>``
+                                           (``patch_embed.proj``,
+                                           ``blocks.N.*``, ``norm``)
+``vision_encoder.clip_decoder.<rest>``     ``distill_head.clip_decoder.<rest>``
+``vision_encoder.pool_norm.*``             ``vision_layernorm.*``
+``text_encoder.bert.*`` / ``.cls.*``       unchanged (``UMTTextEncoder``)
+``vision_proj``, ``text_proj``,            unchanged
 ``itm_head``, ``temp``
-``text_encoder.cls.predictions.``       dropped (tied to the word
-``decoder.{weight,bias}``               embeddings / ``cls.predictions.bias``)
-``clip_teacher.*``                      dropped (the teacher is loaded from
-                                        its own CLIP checkpoint)
-=====================================  =====================================
+``text_encoder.cls.predictions.``          dropped (tied to the word
+``decoder.{weight,bias}``                  embeddings / ``cls.predictions.bias``)
+``text_encoder.bert.embeddings.``          dropped (a constant buffer)
+``position_ids``
+``clip_teacher.*``                         dropped (the teacher is loaded from
+                                           its own CLIP checkpoint)
+=========================================  ==================================
 
-The fixed sine-cosine tables (``vision_encoder.pos_embed`` when it equals the
-table, ``img_pos_embed``, ``clip_pos_embed``) are buffers rebuilt by the
-model and dropped.
+The fixed sine-cosine tables (``encoder.pos_embed`` / ``img_pos_embed``,
+``clip_pos_embed`` / ``clip_img_pos_embed``) are plain attributes in the
+official model, rebuilt by ours; they are dropped when a file holds them (a
+learnable ``encoder.pos_embed`` is kept).
 """
 from typing import Dict, Mapping
 
@@ -30,18 +35,25 @@ import torch
 
 from .official import LAYOUTS, _is_fixed_table
 
-KEEP = ('vision_layernorm.', 'text_encoder.bert.', 'text_encoder.cls.',
-        'vision_proj.', 'text_proj.', 'itm_head.')
+VISION = 'vision_encoder.'
+#: official prefix -> umt_mm prefix
+PREFIXES = (('vision_encoder.encoder.', 'vision_encoder.'),
+            ('vision_encoder.clip_decoder.', 'distill_head.clip_decoder.'),
+            ('vision_encoder.pool_norm.', 'vision_layernorm.'))
+KEEP = ('text_encoder.bert.', 'text_encoder.cls.', 'vision_proj.',
+        'text_proj.', 'itm_head.')
 #: tied copies of the word embeddings / ``cls.predictions.bias``
 TIED = ('text_encoder.cls.predictions.decoder.weight',
         'text_encoder.cls.predictions.decoder.bias')
-FIXED_TABLES = ('vision_encoder.img_pos_embed',
-                'vision_encoder.clip_pos_embed', 'clip_pos_embed')
+CONSTANTS = TIED + ('text_encoder.bert.embeddings.position_ids',
+                    'vision_encoder.encoder.img_pos_embed',
+                    'vision_encoder.clip_pos_embed',
+                    'vision_encoder.clip_img_pos_embed')
 
 
 def is_official_stage2(state: Mapping[str, torch.Tensor]) -> bool:
     return any(k.startswith('text_encoder.bert.') for k in state) and any(
-        k.startswith('vision_encoder.') for k in state)
+        k.startswith(VISION) for k in state)
 
 
 def convert_official_stage2(
@@ -49,18 +61,18 @@ def convert_official_stage2(
     """Official stage-2 state dict -> ``UMTStage2`` state dict."""
     out, unknown = {}, []
     for key, value in state.items():
-        if key.startswith('clip_teacher.') or key in FIXED_TABLES + TIED:
+        if key.startswith('clip_teacher.') or key in CONSTANTS:
             continue
-        if key == 'vision_encoder.pos_embed' and _is_fixed_table(value):
+        if key == 'vision_encoder.encoder.pos_embed' and \
+                _is_fixed_table(value):
             continue
         if key == 'temp' or key.startswith(KEEP):
             out[key] = value
-        elif key.startswith('vision_encoder.clip_decoder.'):
-            out['distill_head.' + key[len('vision_encoder.'):]] = value
-        elif key.startswith('vision_encoder.vision_layernorm.'):
-            out[key[len('vision_encoder.'):]] = value
-        elif key.startswith('vision_encoder.'):
-            out[key] = value
+            continue
+        for src, dst in PREFIXES:
+            if key.startswith(src):
+                out[dst + key[len(src):]] = value
+                break
         else:
             unknown.append(key)
     if unknown:
@@ -76,8 +88,10 @@ def to_official_stage2(
     for key, value in state.items():
         if key.startswith(('teacher.', 'data_preprocessor.')):
             continue
-        if key.startswith('distill_head.'):
-            key = 'vision_encoder.' + key[len('distill_head.'):]
+        for dst, src in PREFIXES:
+            if key.startswith(src):
+                key = dst + key[len(src):]
+                break
         out[key] = value
     if 'text_encoder.bert.embeddings.word_embeddings.weight' in out:
         out[TIED[0]] = out[

@@ -32,9 +32,10 @@ model = dict(
         input_resolution=224,
         return_layers=6,
         pretrained=teacher_checkpoint),
+    # the official multi-modality decoders use LayerNorm's default eps
     distill_head=dict(
         type='UMTDistillHead', in_channels=768, out_channels=512,
-        num_layers=6),
+        num_layers=6, norm_eps=1e-5),
     video_masker=dict(type='AttentionMasker', mask_ratio=0.8),
     image_masker=dict(type='AttentionMasker', mask_ratio=0.5),
     embed_dim=512,

@@ -13,7 +13,7 @@ from .losses import mask_tokens, sample_hard_negatives, vtc_loss
 
 DEFAULT_LOSS_WEIGHTS = dict(vtc=1.0, vtm=1.0, mlm=1.0, uta=1.0)
 #: ids of BERT's uncased WordPiece vocabulary (BERT-base/large, MiniLM)
-BERT_SPECIAL_IDS = dict(pad=0, cls=101, sep=102, mask=103)
+BERT_SPECIAL_IDS = dict(pad=0, cls=101, mask=103)
 
 
 def _as_tensor(value, device) -> torch.Tensor:
@@ -53,8 +53,8 @@ class UMTStage2(BaseModel):
         loss_weights (dict): Weights of ``vtc``, ``vtm``, ``mlm``, ``uta``;
             0 disables a loss (and skips its computation).
         mlm_prob (float): MLM masking probability. Defaults to 0.5.
-        special_token_ids (dict): ``pad``, ``cls``, ``sep``, ``mask`` ids of
-            the tokenizer. Defaults to BERT uncased.
+        special_token_ids (dict): ``pad``, ``cls`` (never masked by MLM)
+            and ``mask`` ids of the tokenizer. Defaults to BERT uncased.
         keep_temporal (bool): Per-frame pooled features in :meth:`predict`
             (similarity = mean over frames). Defaults to False.
         text_pooling (str): Text feature for VTC and of the fused states for
@@ -116,7 +116,8 @@ class UMTStage2(BaseModel):
             if image_masker else None
         vision_width = self.vision_encoder.embed_dims
         text_width = self.text_encoder.width
-        self.vision_layernorm = nn.LayerNorm(vision_width, eps=1e-12)
+        # the official ``vision_encoder.pool_norm`` (eps 1e-6)
+        self.vision_layernorm = nn.LayerNorm(vision_width, eps=1e-6)
         self.vision_proj = nn.Linear(vision_width, embed_dim)
         self.text_proj = nn.Linear(text_width, embed_dim)
         self.itm_head = nn.Linear(text_width, 2)
@@ -307,14 +308,19 @@ class UMTStage2(BaseModel):
         labels[:vision_tokens.shape[0]] = 1
         return F.cross_entropy(logits, labels)
 
+    def mask_text(self, ids: torch.Tensor
+                  ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """MLM inputs and labels: ``mlm_prob`` of the tokens, 80/10/10; as
+        the official ``MLMLoss``, [PAD] and [CLS] are never chosen ([SEP]
+        may be)."""
+        sp = self.special_ids
+        return mask_tokens(ids, self.text_encoder.vocab_size, sp['mask'],
+                           (sp['pad'], sp['cls']), self.mlm_prob)
+
     def mlm_loss(self, ids: torch.Tensor, text_mask: torch.Tensor,
                  vision_tokens: torch.Tensor) -> torch.Tensor:
         """Masked language modelling conditioned on the (masked) video."""
-        sp = self.special_ids
-        masked, labels = mask_tokens(ids, self.text_encoder.vocab_size,
-                                     sp['mask'],
-                                     (sp['pad'], sp['cls'], sp['sep']),
-                                     self.mlm_prob)
+        masked, labels = self.mask_text(ids)
         hidden = self.text_encoder.encode_text(masked, text_mask)
         fused = self.text_encoder.fuse(hidden, text_mask, vision_tokens)
         logits = self.text_encoder.mlm_logits(fused)

@@ -13,8 +13,9 @@ other init and skipping the backbone's random init). The loader accepts
 * umt_mm stage 1 (``UMTPretrain``: ``backbone.*``, ``teacher.*``, ``head.*``)
   and umt_mm recognizers (``backbone.*``, ``cls_head.*``),
 * official stage 1 (``encoder.*``, ``clip_decoder.*``, ``clip_pos_embed``),
-* official stage 2 (``vision_encoder.*`` next to ``text_encoder.*``,
-  ``vision_proj``..., with ``vision_encoder.clip_decoder`` etc.),
+* official stage 2 (``vision_encoder.encoder.*`` next to
+  ``vision_encoder.clip_decoder``, ``text_encoder.*``, ``vision_proj``...)
+  and umt_mm stage 2 (``vision_encoder.*``),
 * a bare or official fine-tuned ViT (``patch_embed.*``, ``blocks.*``),
 
 keeps only the student's ``patch_embed`` / ``blocks`` (and a learned
@@ -35,8 +36,9 @@ from ...convert.official import _is_fixed_table, load_state_dict_file
 
 UMT_SCHEME = 'umt://'
 #: where the student lives in each known layout, most specific first
-STUDENT_PREFIXES = ('module.backbone.', 'backbone.', 'vision_encoder.',
-                    'encoder.', '')
+STUDENT_PREFIXES = ('module.backbone.', 'backbone.',
+                    'vision_encoder.encoder.',
+                    'vision_encoder.', 'encoder.', '')
 #: the student's own parameters (everything else is teacher / decoder /
 #: final norm / classifier and is dropped)
 STUDENT_ROOTS = ('patch_embed.', 'blocks.', 'pos_embed')
