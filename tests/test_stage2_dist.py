@@ -20,6 +20,10 @@ is ``L = (1/W) sum_r L_r`` (mean over all ``N = W n`` rows), hence
 
 * local-input gradient on rank ``r`` == ``W * dL/dx`` restricted to its rows;
 * DDP-averaged parameter gradient == ``dL/dθ`` (the single-process gradient).
+
+Uneven local batches (a last batch without ``drop_last``: ``UNEVEN`` rows per
+rank) are gathered by padding; the local-input gradient is then
+``d(sum_r L_r)/dx_r`` of the single-process reference.
 """
 import os.path as osp
 import socket
@@ -35,6 +39,7 @@ from torch import nn
 
 WORLD = 2
 LOCAL = 4  # rows per rank
+UNEVEN = (5, 3)  # rows per rank of the uneven case (same 8 rows in all)
 DIM = 8
 TEMP = 0.1
 TIMEOUT_S = 90
@@ -119,6 +124,22 @@ def _worker(rank: int, port: int, out_dir: str) -> None:
         res['vtc_grad_t'] = raw_t.grad.clone()
         res['ddp_grads'] = {k: p.grad.clone()
                             for k, p in model.module.named_parameters()}
+
+        # (d) uneven local batches: 5 rows on rank 0, 3 on rank 1
+        rows = _uneven_rows(rank)
+        x = inp['raw'][rows].clone().requires_grad_(True)
+        gathered = all_gather_with_grad(x)
+        res['uneven_gathered'] = gathered.detach().clone()
+        res['uneven_idx'] = all_gather_no_grad(inp['idx'][rows])
+        loss = _generic_loss(x, gathered, inp['coef'][rows])
+        loss.backward()
+        res['uneven_grad'] = x.grad.clone()
+        raw_v = inp['raw_v'][rows].clone().requires_grad_(True)
+        raw_t = inp['raw_t'][rows].clone().requires_grad_(True)
+        loss = vtc_loss(raw_v, raw_t, inp['idx'][rows], torch.tensor(TEMP))
+        loss.backward()
+        res['uneven_vtc'] = loss.detach()
+        res['uneven_vtc_grad_v'] = raw_v.grad.clone()
         torch.save(res, osp.join(out_dir, f'rank{rank}.pt'))
     finally:
         dist.destroy_process_group()
@@ -148,6 +169,11 @@ def dist_results(tmp_path_factory):
 
 def _rows(rank):
     return slice(rank * LOCAL, (rank + 1) * LOCAL)
+
+
+def _uneven_rows(rank):
+    start = sum(UNEVEN[:rank])
+    return slice(start, start + UNEVEN[rank])
 
 
 def _ref_vtc_rows(v, t, idx, temp, rows):
@@ -229,6 +255,32 @@ def test_vtc_gather_matches_single_process(dist_results):
         local_only = _ref_vtc_rows(v[_rows(0)], t[_rows(0)], idx[_rows(0)],
                                    temp, slice(None))
     assert not torch.allclose(local_only, local_refs[0], atol=1e-4)
+
+
+def test_uneven_batches_gather_and_gradients(dist_results):
+    """Ranks with 5 and 3 rows: gathered in rank order without padding
+    rows, local-input gradients = d(sum_r L_r)/dx_r, VTC per rank = its rows
+    against all columns."""
+    inputs, ranks = dist_results
+    x = inputs['raw'].clone().requires_grad_(True)
+    sum(_generic_loss(x[_uneven_rows(r)], x, inputs['coef'][_uneven_rows(r)])
+        for r in range(WORLD)).backward()
+    raw_v = inputs['raw_v'].clone().requires_grad_(True)
+    temp = torch.tensor(TEMP)
+    idx = inputs['idx']
+    vtc_refs = [_ref_vtc_rows(raw_v, inputs['raw_t'], idx, temp,
+                              _uneven_rows(r)) for r in range(WORLD)]
+    sum(vtc_refs).backward()
+    for r, res in enumerate(ranks):
+        assert torch.equal(res['uneven_gathered'], inputs['raw'])
+        assert torch.equal(res['uneven_idx'], idx)
+        torch.testing.assert_close(res['uneven_grad'],
+                                   x.grad[_uneven_rows(r)],
+                                   rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(res['uneven_vtc'], vtc_refs[r].detach())
+        torch.testing.assert_close(res['uneven_vtc_grad_v'],
+                                   raw_v.grad[_uneven_rows(r)],
+                                   rtol=1e-5, atol=1e-6)
 
 
 if __name__ == '__main__':  # pragma: no cover

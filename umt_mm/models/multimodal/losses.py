@@ -3,7 +3,7 @@
 Everything here is a plain function so that each piece can be unit-tested
 against hand-computed values.
 """
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import torch
 import torch.distributed as dist
@@ -16,6 +16,31 @@ def _world() -> Tuple[int, int]:
     return 0, 1
 
 
+def gather_sizes(n: int, device: torch.device) -> List[int]:
+    """The local batch size of every rank (``[n]`` without a process
+    group)."""
+    _, world = _world()
+    if world == 1:
+        return [n]
+    size = torch.tensor([n], device=device)
+    out = [torch.empty_like(size) for _ in range(world)]
+    dist.all_gather(out, size)
+    return [int(s) for s in out]
+
+
+def _gather_rows(x: torch.Tensor, sizes: Sequence[int]) -> torch.Tensor:
+    """``all_gather`` of ``x`` along dim 0 where rank ``r`` holds
+    ``sizes[r]`` rows: every piece is padded to the largest, then trimmed."""
+    longest = max(sizes)
+    x = x.contiguous()
+    if x.shape[0] < longest:
+        x = torch.cat([x, x.new_zeros((longest - x.shape[0], ) +
+                                      x.shape[1:])])
+    out = [torch.empty_like(x) for _ in sizes]
+    dist.all_gather(out, x)
+    return torch.cat([o[:n] for o, n in zip(out, sizes)], dim=0)
+
+
 class _AllGatherWithGrad(torch.autograd.Function):
     """``all_gather`` whose backward sums the gradients of every rank.
 
@@ -25,42 +50,46 @@ class _AllGatherWithGrad(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
-        rank, world = _world()
-        ctx.rank, ctx.size = rank, x.shape[0]
-        out = [torch.empty_like(x) for _ in range(world)]
-        dist.all_gather(out, x.contiguous())
-        return torch.cat(out, dim=0)
+    def forward(ctx, x: torch.Tensor, sizes: Sequence[int]) -> torch.Tensor:
+        rank, _ = _world()
+        ctx.start, ctx.size = sum(sizes[:rank]), x.shape[0]
+        return _gather_rows(x, sizes)
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+    def backward(ctx, grad: torch.Tensor):
         grad = grad.contiguous()
         dist.all_reduce(grad, op=dist.ReduceOp.SUM)
-        start = ctx.rank * ctx.size
-        return grad[start:start + ctx.size]
+        return grad[ctx.start:ctx.start + ctx.size], None
 
 
-def all_gather_with_grad(x: torch.Tensor) -> torch.Tensor:
+def all_gather_with_grad(x: torch.Tensor,
+                         sizes: Optional[Sequence[int]] = None
+                         ) -> torch.Tensor:
     """Concatenate ``x`` of every rank along dim 0, differentiably.
 
-    Every rank must pass the same shape (use ``drop_last`` in training).
-    Without an initialised process group this is the identity.
+    Ranks may hold different numbers of rows (an uneven last batch):
+    ``sizes`` (from :func:`gather_sizes`, computed when omitted) are the row
+    counts of every rank. Without an initialised process group this is the
+    identity.
     """
     _, world = _world()
     if world == 1:
         return x
-    return _AllGatherWithGrad.apply(x)
+    if sizes is None:
+        sizes = gather_sizes(x.shape[0], x.device)
+    return _AllGatherWithGrad.apply(x, tuple(sizes))
 
 
 @torch.no_grad()
-def all_gather_no_grad(x: torch.Tensor) -> torch.Tensor:
+def all_gather_no_grad(x: torch.Tensor,
+                       sizes: Optional[Sequence[int]] = None) -> torch.Tensor:
     """Concatenate ``x`` of every rank along dim 0 (no gradient)."""
     _, world = _world()
     if world == 1:
         return x
-    out = [torch.empty_like(x) for _ in range(world)]
-    dist.all_gather(out, x.contiguous())
-    return torch.cat(out, dim=0)
+    if sizes is None:
+        sizes = gather_sizes(x.shape[0], x.device)
+    return _gather_rows(x, sizes)
 
 
 def vtc_loss(vision_feat: torch.Tensor,
@@ -77,7 +106,8 @@ def vtc_loss(vision_feat: torch.Tensor,
             video share it and are all positives of each other).
         temp (Tensor): Temperature (scalar).
         gather (bool): Gather features (with gradients) and indices from all
-            ranks as the official ``all_gather=True``.
+            ranks as the official ``all_gather=True``; ranks may hold
+            different batch sizes.
 
     Returns:
         Tensor: ``(loss_v2t + loss_t2v) / 2`` where each direction is the
@@ -86,8 +116,10 @@ def vtc_loss(vision_feat: torch.Tensor,
     v = F.normalize(vision_feat.float(), dim=-1)
     t = F.normalize(text_feat.float(), dim=-1)
     if gather:
-        v_all, t_all = all_gather_with_grad(v), all_gather_with_grad(t)
-        idx_all = all_gather_no_grad(idx)
+        sizes = gather_sizes(v.shape[0], v.device)
+        v_all = all_gather_with_grad(v, sizes)
+        t_all = all_gather_with_grad(t, sizes)
+        idx_all = all_gather_no_grad(idx, sizes)
     else:
         v_all, t_all, idx_all = v, t, idx
     pos = (idx.view(-1, 1) == idx_all.view(1, -1)).float()
@@ -147,7 +179,8 @@ def mask_tokens(input_ids: torch.Tensor,
                 ) -> Tuple[torch.Tensor, torch.Tensor]:
     """BERT masking: choose ``prob`` of the tokens, 80/10/10 replace.
 
-    Special tokens (``[CLS]``, ``[SEP]``, ``[PAD]``) are never chosen.
+    Tokens in ``special_ids`` are never chosen (UMT passes ``[PAD]`` and
+    ``[CLS]``, as its official ``MLMLoss``).
 
     Returns:
         tuple: masked input ids and labels (-100 where not chosen).
