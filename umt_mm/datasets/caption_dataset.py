@@ -6,7 +6,8 @@ Annotation files use the official format, a JSON list of
 concatenated in one dataset so that source indices stay unique: every
 annotation entry gets its own ``source_idx`` and a list of captions is
 expanded into one sample per caption sharing it (positives of each other in
-VTC, never negatives in VTM).
+VTC, never negatives in VTM). With ``same_caption_positives`` the entries
+that share a caption string share a source index too (template captions).
 """
 import json
 import math
@@ -29,6 +30,28 @@ def load_json_list(path: str) -> List[Dict]:
     return data
 
 
+def merge_sources_by_caption(data_list: List[Dict]) -> None:
+    """Relabel ``source_idx`` in place so that samples connected by a shared
+    source or an identical caption get one index (0, 1, ... in order of
+    first appearance)."""
+    parent: Dict[int, int] = {}
+
+    def find(i: int) -> int:
+        while parent.setdefault(i, i) != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_source: Dict[str, int] = {}
+    for info in data_list:
+        src = first_source.setdefault(info['text'], info['source_idx'])
+        parent[find(info['source_idx'])] = find(src)
+    relabel: Dict[int, int] = {}
+    for info in data_list:
+        info['source_idx'] = relabel.setdefault(find(info['source_idx']),
+                                                len(relabel))
+
+
 @DATASETS.register_module()
 class CaptionDataset(BaseDataset):
     """Caption corpora (videos and images) for stage-2 pre-training.
@@ -43,6 +66,12 @@ class CaptionDataset(BaseDataset):
             ``mmcv.LoadImageFromFile`` then ``ImageToClip`` then the video
             transforms). Needed when a corpus holds images.
         data_prefix (dict): ``video`` and ``img`` default folders.
+        same_caption_positives (bool): Give entries with an identical
+            caption string one ``source_idx``, so that they are positives of
+            each other in VTC and never VTM negatives. The official loader
+            keeps one index per entry (False, the default); corpora of
+            template captions (many clips described by the same sentence)
+            otherwise train VTM to reject exact matches.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
@@ -51,7 +80,9 @@ class CaptionDataset(BaseDataset):
                  pipeline: Sequence,
                  image_pipeline: Optional[Sequence] = None,
                  data_prefix: Optional[Dict] = None,
+                 same_caption_positives: bool = False,
                  **kwargs) -> None:
+        self.same_caption_positives = same_caption_positives
         if isinstance(ann_files, (str, dict)):
             ann_files = [ann_files]
         self.ann_files = [a if isinstance(a, dict) else dict(ann_file=a)
@@ -94,6 +125,8 @@ class CaptionDataset(BaseDataset):
         if any(d['media_type'] == 'image' for d in data_list) and \
                 not self._has_image_pipeline:
             raise ValueError('image corpora need an image_pipeline')
+        if self.same_caption_positives:
+            merge_sources_by_caption(data_list)
         return data_list
 
     def get_media_type(self, idx: int) -> str:
@@ -120,8 +153,9 @@ class MediaGroupBatchSampler(Sampler):
         sampler: The dataloader's sampler; only its ``dataset``, ``seed``,
             ``shuffle`` and ``epoch`` are used.
         batch_size (int): Batch size per rank.
-        drop_last (bool): Drop incomplete batches. Defaults to True (VTC's
-            all-gather needs equal batch sizes on every rank).
+        drop_last (bool): Drop incomplete batches. Defaults to True (as the
+            official loader; VTC's all-gather also takes uneven last
+            batches).
     """
 
     def __init__(self, sampler, batch_size: int,

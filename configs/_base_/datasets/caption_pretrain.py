@@ -22,8 +22,8 @@ train_pipeline = [
     dict(type='DecordDecode'),
 ] + common_tail
 image_pipeline = [
-    dict(type='mmcv.LoadImageFromFile', channel_order='rgb'),
-    dict(type='ImageToClip'),
+    dict(type='mmcv.LoadImageFromFile'),  # BGR
+    dict(type='ImageToClip', bgr_to_rgb=True),  # RGB like decoded frames
 ] + common_tail
 
 train_dataloader = dict(

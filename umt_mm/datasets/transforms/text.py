@@ -84,10 +84,19 @@ class ImageToClip(BaseTransform):
     Sets ``imgs = [img]``, ``clip_len = num_clips = 1`` and the shapes, so
     that mmaction2's ``Resize`` / ``RandomResizedCrop`` / ``FormatShape``
     treat an image as a single-frame video (UMT stage 2 image corpora).
+
+    Args:
+        bgr_to_rgb (bool): Reverse the channels: ``mmcv.LoadImageFromFile``
+            gives BGR, video decoders give RGB frames. Defaults to True.
     """
+
+    def __init__(self, bgr_to_rgb: bool = True) -> None:
+        self.bgr_to_rgb = bgr_to_rgb
 
     def transform(self, results: Dict) -> Dict:
         img = results.pop('img')
+        if self.bgr_to_rgb:
+            img = np.ascontiguousarray(img[..., ::-1])
         results['imgs'] = [img]
         results['original_shape'] = img.shape[:2]
         results['img_shape'] = img.shape[:2]
@@ -97,3 +106,6 @@ class ImageToClip(BaseTransform):
         results['frame_interval'] = None
         results['modality'] = 'RGB'
         return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(bgr_to_rgb={self.bgr_to_rgb})'

@@ -1,0 +1,177 @@
+"""Stage-2 data: caption corpora (videos + images), the media-type batch
+sampler, retrieval annotation formats."""
+import json
+import os.path as osp
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+import umt_mm  # noqa: F401
+from umt_mm.registry import DATASETS
+
+
+def _write(path, entries):
+    with open(path, 'w') as f:
+        json.dump(entries, f)
+    return str(path)
+
+
+def _video_pipeline(tokenizer='minilm-l6'):
+    return [
+        dict(type='DecordInit', io_backend='disk'),
+        dict(type='UniformSample', clip_len=4, num_clips=1),
+        dict(type='DecordDecode'),
+        dict(type='Resize', scale=(32, 32), keep_ratio=False),
+        dict(type='FormatShape', input_format='NCTHW'),
+        dict(type='TokenizeText', tokenizer=tokenizer, max_length=16),
+        dict(type='PackActionInputs',
+             algorithm_keys=('input_ids', 'attention_mask', 'source_idx')),
+    ]
+
+
+def _image_pipeline():
+    # as configs/_base_/datasets/caption_pretrain.py
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(osp.dirname(__file__), '..', 'configs',
+                                   '_base_', 'datasets',
+                                   'caption_pretrain.py'))
+    return cfg.image_pipeline[:2] + _video_pipeline()[3:]
+
+
+def test_video_and_image_corpora_through_real_pipelines(tmp_path,
+                                                        demo_data):
+    videos = json.load(open(osp.join(demo_data, 'captions_train.json')))[:2]
+    videos[1]['caption'] = [videos[1]['caption'], 'a second caption']
+    img_dir = tmp_path / 'images'
+    img_dir.mkdir()
+    rgb = np.zeros((40, 48, 3), np.uint8)
+    rgb[..., 0] = 200  # a red image
+    cv2.imwrite(str(img_dir / 'a.png'), rgb[..., ::-1])  # cv2 writes BGR
+    ds = DATASETS.build(dict(
+        type='CaptionDataset',
+        ann_files=[
+            _write(tmp_path / 'v.json', videos),
+            dict(ann_file=_write(tmp_path / 'i.json',
+                                 [dict(image='a.png', caption='an image')]),
+                 data_prefix=str(img_dir))],
+        data_prefix=dict(video=demo_data),
+        pipeline=_video_pipeline(), image_pipeline=_image_pipeline()))
+    # one sample per caption; a caption list shares its source index
+    assert len(ds) == 4
+    assert [ds.get_data_info(i)['source_idx'] for i in range(4)] == \
+        [0, 1, 1, 2]
+    assert [ds.get_media_type(i) for i in range(4)] == \
+        ['video', 'video', 'video', 'image']
+    video, image = ds[0], ds[3]
+    assert tuple(video['inputs'].shape) == (1, 3, 4, 32, 32)
+    assert tuple(image['inputs'].shape) == (1, 3, 1, 32, 32)
+    # channel 0 is red, as in decoded video frames
+    means = image['inputs'].float().mean(dim=(0, 2, 3, 4))
+    assert means[0] == 200 and means[1] == means[2] == 0
+    sample = image['data_samples']
+    assert sample.source_idx == 2
+    ids = np.asarray(sample.input_ids)
+    assert ids.shape == (16, ) and ids[0] == 101  # [CLS] of the vocab
+
+
+def test_caption_dataset_errors_and_same_caption_positives(tmp_path):
+    entries = [dict(video='a.mp4', caption='x'),
+               dict(video='b.mp4', caption=['y', 'x2']),
+               dict(video='c.mp4', caption='y'),
+               dict(video='d.mp4', caption='z'),
+               dict(video='e.mp4', caption='x')]
+    ann = _write(tmp_path / 'c.json', entries)
+
+    def sources(**kw):
+        ds = DATASETS.build(dict(type='CaptionDataset', ann_files=ann,
+                                 pipeline=[], **kw))
+        return [ds.get_data_info(i)['source_idx'] for i in range(len(ds))]
+
+    assert sources() == [0, 1, 1, 2, 3, 4]  # official: one per entry
+    # b and c share 'y', a and e share 'x'; b's two captions stay together
+    assert sources(same_caption_positives=True) == [0, 1, 1, 1, 2, 0]
+    bad = _write(tmp_path / 'bad.json', [dict(audio='a.wav', caption='x')])
+    with pytest.raises(ValueError, match='bad.json'):
+        DATASETS.build(dict(type='CaptionDataset', ann_files=bad,
+                            pipeline=[]))
+    images = _write(tmp_path / 'img.json', [dict(image='a.png', caption='x')])
+    with pytest.raises(ValueError, match='image_pipeline'):
+        DATASETS.build(dict(type='CaptionDataset', ann_files=images,
+                            pipeline=[]))
+
+
+class _Media:
+    """A dataset of media types only (what the batch sampler reads)."""
+
+    def __init__(self, types):
+        self.types = types
+
+    def __len__(self):
+        return len(self.types)
+
+    def get_media_type(self, i):
+        return self.types[i]
+
+
+def _rank_batches(types, world, batch_size, epoch=0, drop_last=True):
+    from umt_mm.datasets.caption_dataset import MediaGroupBatchSampler
+    out = []
+    for rank in range(world):
+        sampler = SimpleNamespace(dataset=_Media(types), seed=3, epoch=epoch,
+                                  shuffle=True)
+        bs = MediaGroupBatchSampler(sampler, batch_size, drop_last)
+        bs.rank, bs.world_size = rank, world
+        batches = list(bs)
+        assert len(batches) == len(bs)
+        out.append(batches)
+    return out
+
+
+def test_media_group_batch_sampler_equal_steps_per_rank():
+    types = ['video'] * 23 + ['image'] * 13
+    ranks = _rank_batches(types, world=2, batch_size=4)
+    r0, r1 = ranks
+    # every rank runs the same number of steps, with the same media type at
+    # each step (the collective ops of a step never mix shapes)
+    # 23 videos -> 12 per rank (one repeat pads), 3 batches; 13 images ->
+    # 7 per rank, 1 full batch (drop_last)
+    assert len(r0) == len(r1) == 3 + 1
+    for b0, b1 in zip(r0, r1):
+        assert len(b0) == len(b1) == 4
+        kinds = {types[i] for i in b0 + b1}
+        assert len(kinds) == 1
+    # ranks hold different samples (only the padding repeats one per type)
+    seen0 = {i for b in r0 for i in b}
+    seen1 = {i for b in r1 for i in b}
+    assert len(seen0 & seen1) <= 2
+    # the order changes with the epoch, and is reproducible
+    assert _rank_batches(types, 2, 4, epoch=1) != ranks
+    assert _rank_batches(types, 2, 4) == ranks
+    # without drop_last the last (uneven) batches are kept
+    kept = _rank_batches(types, 2, 4, drop_last=False)
+    assert sum(len(b) for b in kept[0]) == 12 + 7
+
+
+def test_retrieval_formats(tmp_path):
+    entries = [dict(video='a.mp4', caption=['one', 'two']),
+               dict(video='b.mp4', caption='three'),
+               dict(video='c.mp4', caption='one')]
+    ann = _write(tmp_path / 'r.json', entries)
+
+    def build(**kw):
+        return DATASETS.build(dict(type='RetrievalDataset', ann_file=ann,
+                                   pipeline=[], **kw))
+
+    ds = build()  # MSVD style: every caption is a text
+    assert ds.texts == ['one', 'two', 'three', 'one']
+    assert [ds.get_data_info(i)['text_ids'] for i in range(3)] == \
+        [[0, 1], [2], [3]]
+    ds = build(dedup_texts=True)  # SSv2 labels: one text, many videos
+    assert ds.texts == ['one', 'two', 'three']
+    assert ds.get_data_info(2)['text_ids'] == [0]
+    ds = build(paragraph=True)  # DiDeMo / ActivityNet paragraphs
+    assert ds.texts == ['one two', 'three', 'one']
+    assert torch.tensor(ds.txt2vid).tolist() == [0, 1, 2]
