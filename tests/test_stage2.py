@@ -169,6 +169,73 @@ def test_official_stage2_vision_matches_after_conversion():
                 ref_uta_loss(x_clip, target).item(), abs=1e-5)
 
 
+def _np_cross_entropy(logits, labels):
+    """Mean over rows of -log softmax(logits)[label], in float64 numpy."""
+    logits = np.asarray(logits, dtype=np.float64)
+    shifted = logits - logits.max(1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+    return -np.mean(log_p[np.arange(len(labels)), labels])
+
+
+def test_vtm_loss_hand_computed(monkeypatch):
+    """VTM = cross entropy of B positives (label 1) then, for each vision
+    sample, its drawn negative text and, for each text, its drawn negative
+    vision (label 0), scored by itm_head on the pooled fused text."""
+    import umt_mm.models.multimodal.umt_stage2 as stage2
+    torch.manual_seed(0)
+    model = tiny_model().eval()
+    B, L = 3, 6
+    vision = torch.randn(B, 5, 16)
+    hidden = torch.randn(B, L, 32)
+    mask = torch.ones(B, L, dtype=torch.long)
+    mask[2, 4:] = 0
+    idx = torch.tensor([0, 1, 2])
+    picks = (torch.tensor([0, 1, 2]), torch.tensor([2, 0, 1]),
+             torch.tensor([0, 2]), torch.tensor([1, 0]))
+    monkeypatch.setattr(stage2, 'sample_hard_negatives',
+                        lambda sim, i: picks)
+    with torch.no_grad():
+        got = model.vtm_loss(vision, hidden, mask, torch.randn(B, 8),
+                             torch.randn(B, 8), idx).item()
+
+        def logit_pair(v, t):
+            fused = model.text_encoder.fuse(hidden[t:t + 1], mask[t:t + 1],
+                                            vision[v:v + 1])
+            return model.itm_head(fused[:, 0])[0].numpy()
+
+        pairs = [(i, i, 1) for i in range(B)]
+        pairs += [(v, t, 0) for v, t in zip(picks[0], picks[1])]
+        pairs += [(v, t, 0) for t, v in zip(picks[2], picks[3])]
+        logits = [logit_pair(int(v), int(t)) for v, t, _ in pairs]
+    want = _np_cross_entropy(logits, [y for _, _, y in pairs])
+    assert got == pytest.approx(want, rel=1e-5)
+
+
+def test_mlm_loss_hand_computed(monkeypatch):
+    """MLM = mean cross entropy of the vocabulary logits at the chosen
+    tokens only, the text encoded from the masked ids and fused with the
+    vision tokens."""
+    torch.manual_seed(0)
+    model = tiny_model().eval()
+    ids = torch.tensor([[1, 20, 21, 22, 2, 0], [1, 30, 31, 2, 0, 0]])
+    mask = (ids != 0).long()
+    masked = ids.clone()
+    masked[0, 2], masked[1, 1] = 3, 55  # [MASK], a random word
+    labels = torch.full_like(ids, -100)
+    labels[0, 2], labels[1, 1], labels[0, 3] = 21, 30, 22  # 22 kept as is
+    monkeypatch.setattr(model, 'mask_text', lambda x: (masked, labels))
+    vision = torch.randn(2, 5, 16)
+    with torch.no_grad():
+        got = model.mlm_loss(ids, mask, vision).item()
+        te = model.text_encoder
+        fused = te.fuse(te.encode_text(masked, mask), mask, vision)
+        logits = te.mlm_logits(fused).numpy()
+    rows = [(0, 2), (1, 1), (0, 3)]
+    want = _np_cross_entropy([logits[b, t] for b, t in rows],
+                             [int(labels[b, t]) for b, t in rows])
+    assert got == pytest.approx(want, rel=1e-5)
+
+
 def test_losses_and_frozen_text_layers():
     torch.manual_seed(0)
     model = tiny_model(text_encoder=dict(
