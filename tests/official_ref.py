@@ -92,17 +92,23 @@ class RefEncoder(nn.Module):
         self.norm = nn.LayerNorm(dim, eps=1e-6)
         self.return_index = [depth - i - 1 for i in range(return_layers)]
 
-    def forward(self, x, mask):
+    def forward_features(self, x, mask=None, use_image=False):
+        """Final-norm kept tokens and the stacked aligned layers (normed)."""
         x = self.patch_embed(x)
-        x = x + self.pos_embed.type_as(x)
+        pos = self.img_pos_embed if use_image else self.pos_embed
+        x = x + pos.type_as(x)
         B, _, C = x.shape
-        x = x[~mask].reshape(B, -1, C)
+        if mask is not None:
+            x = x[~mask].reshape(B, -1, C)
         outs = []
         for idx, blk in enumerate(self.blocks):
             x = blk(x)
             if idx in self.return_index:
                 outs.append(x)
-        return self.norm(torch.stack(outs))
+        return self.norm(x), self.norm(torch.stack(outs))
+
+    def forward(self, x, mask):
+        return self.forward_features(x, mask)[1]
 
 
 class RefDecoder(nn.Module):
@@ -265,23 +271,9 @@ class RefStage2Vision(nn.Module):
             if p.dim() == 1:
                 p.data.add_(torch.randn_like(p) * 0.1)
 
-    def _encode(self, x, mask, use_image):
-        enc = self.encoder
-        x = enc.patch_embed(x)
-        x = x + (enc.img_pos_embed if use_image else enc.pos_embed).type_as(x)
-        B, _, C = x.shape
-        if mask is not None:
-            x = x[~mask].reshape(B, -1, C)
-        outs = []
-        for idx, blk in enumerate(enc.blocks):
-            x = blk(x)
-            if idx in enc.return_index:
-                outs.append(x)
-        return enc.norm(x), enc.norm(torch.stack(outs))
-
     def forward(self, x, mask=None, use_image=False, keep_temporal=False):
         T = x.shape[2]
-        x_vis, x_clip_vis = self._encode(x, mask, use_image)
+        x_vis, x_clip_vis = self.encoder.forward_features(x, mask, use_image)
         x_clip = None
         if mask is not None:
             K, B, _, C = x_clip_vis.shape

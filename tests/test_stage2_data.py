@@ -19,26 +19,18 @@ def _write(path, entries):
     return str(path)
 
 
-def _video_pipeline(tokenizer='minilm-l6'):
-    return [
-        dict(type='DecordInit', io_backend='disk'),
-        dict(type='UniformSample', clip_len=4, num_clips=1),
-        dict(type='DecordDecode'),
-        dict(type='Resize', scale=(32, 32), keep_ratio=False),
-        dict(type='FormatShape', input_format='NCTHW'),
-        dict(type='TokenizeText', tokenizer=tokenizer, max_length=16),
-        dict(type='PackActionInputs',
-             algorithm_keys=('input_ids', 'attention_mask', 'source_idx')),
-    ]
-
-
-def _image_pipeline():
-    # as configs/_base_/datasets/caption_pretrain.py
+def _base_cfg(name):
     from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(osp.dirname(__file__), '..', 'configs',
-                                   '_base_', 'datasets',
-                                   'caption_pretrain.py'))
-    return cfg.image_pipeline[:2] + _video_pipeline()[3:]
+    return Config.fromfile(osp.join(osp.dirname(__file__), '..', 'configs',
+                                    '_base_', 'datasets', name))
+
+
+def _pipelines():
+    """The demo's video pipeline and, for images, the loading steps of
+    caption_pretrain.py followed by the same transforms."""
+    video = _base_cfg('demo_caption_retrieval.py').train_pipeline
+    image = _base_cfg('caption_pretrain.py').image_pipeline[:2] + video[3:]
+    return video, image
 
 
 def test_video_and_image_corpora_through_real_pipelines(tmp_path,
@@ -58,7 +50,7 @@ def test_video_and_image_corpora_through_real_pipelines(tmp_path,
                                  [dict(image='a.png', caption='an image')]),
                  data_prefix=str(img_dir))],
         data_prefix=dict(video=demo_data),
-        pipeline=_video_pipeline(), image_pipeline=_image_pipeline()))
+        pipeline=_pipelines()[0], image_pipeline=_pipelines()[1]))
     # one sample per caption; a caption list shares its source index
     assert len(ds) == 4
     assert [ds.get_data_info(i)['source_idx'] for i in range(4)] == \
@@ -66,15 +58,15 @@ def test_video_and_image_corpora_through_real_pipelines(tmp_path,
     assert [ds.get_media_type(i) for i in range(4)] == \
         ['video', 'video', 'video', 'image']
     video, image = ds[0], ds[3]
-    assert tuple(video['inputs'].shape) == (1, 3, 4, 32, 32)
-    assert tuple(image['inputs'].shape) == (1, 3, 1, 32, 32)
+    assert tuple(video['inputs'].shape) == (1, 3, 4, 64, 64)
+    assert tuple(image['inputs'].shape) == (1, 3, 1, 64, 64)
     # channel 0 is red, as in decoded video frames
     means = image['inputs'].float().mean(dim=(0, 2, 3, 4))
     assert means[0] == 200 and means[1] == means[2] == 0
     sample = image['data_samples']
     assert sample.source_idx == 2
     ids = np.asarray(sample.input_ids)
-    assert ids.shape == (16, ) and ids[0] == 101  # [CLS] of the vocab
+    assert ids.shape == (32, ) and ids[0] == 101  # [CLS] of the vocab
 
 
 def test_caption_dataset_errors_and_same_caption_positives(tmp_path):
