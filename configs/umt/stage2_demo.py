@@ -6,7 +6,10 @@
 #   python tools/make_demo_data.py data/demo
 #   python tools/train.py configs/umt/stage2_demo.py --work-dir work_dirs/s2
 #   python tools/test.py configs/umt/stage2_demo.py \
-#       work_dirs/s2/epoch_16.pth --work-dir work_dirs/s2
+#       work_dirs/s2/epoch_48.pth --work-dir work_dirs/s2
+# Demo-scale choices (docs/stage2.md): 50% video masking (the 64 px grid has
+# 4x4 tokens a frame: 80% would keep 3, rarely the shape), identical template
+# captions as one source, full lr for the cross-modal layers, 48 epochs.
 _base_ = [
     '../_base_/models/umt_stage2_vitb.py',
     '../_base_/datasets/demo_caption_retrieval.py',
@@ -25,8 +28,10 @@ model = dict(
         return_layers=2,
         pretrained=None),
     distill_head=dict(in_channels=64, out_channels=32, num_layers=2),
+    video_masker=dict(mask_ratio=0.5),
     embed_dim=128,
     # MiniLM was trained with mean pooling: its [CLS] state barely varies
     text_pooling='mean')
+train_dataloader = dict(dataset=dict(same_caption_positives=True))
 default_hooks = dict(logger=dict(interval=4), checkpoint=dict(interval=100))
 randomness = dict(seed=0)
