@@ -1,6 +1,9 @@
 """Convert an official UMT checkpoint into a umt_mm checkpoint.
 
-Usage: python tools/convert/official_umt.py SRC DST [--layout auto|stage1]
+Usage: python tools/convert/official_umt.py SRC DST [--layout LAYOUT]
+
+LAYOUT: auto (default, detected from the keys), stage1, stage2 (multi-modality
+b16_5m.pth ...), ava, finetune, mmaction_umt.
 
 The converted file holds ``{'state_dict': ..., 'meta': ...}`` and loads with
 ``load_from=DST`` (or ``tools/test.py CONFIG DST``).
