@@ -87,13 +87,24 @@ class _Proj(nn.Module):
         return raw_v @ self.proj_v, raw_t @ self.proj_t, self.temp
 
 
+def _gather_case(inp, rows):
+    """The generic loss of this rank's ``rows`` against the gathered rows:
+    (gathered rows, gathered indices, loss, gradient at the local input)."""
+    from umt_mm.models.multimodal.losses import (all_gather_no_grad,
+                                                 all_gather_with_grad)
+    x = inp['raw'][rows].clone().requires_grad_(True)
+    gathered = all_gather_with_grad(x)
+    loss = _generic_loss(x, gathered, inp['coef'][rows])
+    loss.backward()
+    return (gathered.detach().clone(), all_gather_no_grad(inp['idx'][rows]),
+            loss.detach(), x.grad.clone())
+
+
 def _worker(rank: int, port: int, out_dir: str) -> None:
     torch.set_num_threads(1)
     from torch.nn.parallel import DistributedDataParallel
 
-    from umt_mm.models.multimodal.losses import (all_gather_no_grad,
-                                                 all_gather_with_grad,
-                                                 vtc_loss)
+    from umt_mm.models.multimodal.losses import vtc_loss
     dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
                             rank=rank, world_size=WORLD,
                             timeout=timedelta(seconds=60))
@@ -103,14 +114,8 @@ def _worker(rank: int, port: int, out_dir: str) -> None:
         res = {}
 
         # (a) + (b) generic loss straight through all_gather_with_grad
-        x = inp['raw'][rows].clone().requires_grad_(True)
-        gathered = all_gather_with_grad(x)
-        res['gathered'] = gathered.detach().clone()
-        res['gathered_idx'] = all_gather_no_grad(inp['idx'][rows])
-        loss = _generic_loss(x, gathered, inp['coef'][rows])
-        loss.backward()
-        res['generic_loss'] = loss.detach()
-        res['generic_grad'] = x.grad.clone()
+        (res['gathered'], res['gathered_idx'], res['generic_loss'],
+         res['generic_grad']) = _gather_case(inp, rows)
 
         # (b) + (c) vtc_loss(gather=True) under real DDP
         model = DistributedDataParallel(_Proj(inp['proj_v'], inp['proj_t']))
@@ -127,13 +132,8 @@ def _worker(rank: int, port: int, out_dir: str) -> None:
 
         # (d) uneven local batches: 5 rows on rank 0, 3 on rank 1
         rows = _uneven_rows(rank)
-        x = inp['raw'][rows].clone().requires_grad_(True)
-        gathered = all_gather_with_grad(x)
-        res['uneven_gathered'] = gathered.detach().clone()
-        res['uneven_idx'] = all_gather_no_grad(inp['idx'][rows])
-        loss = _generic_loss(x, gathered, inp['coef'][rows])
-        loss.backward()
-        res['uneven_grad'] = x.grad.clone()
+        (res['uneven_gathered'], res['uneven_idx'], _,
+         res['uneven_grad']) = _gather_case(inp, rows)
         raw_v = inp['raw_v'][rows].clone().requires_grad_(True)
         raw_t = inp['raw_t'][rows].clone().requires_grad_(True)
         loss = vtc_loss(raw_v, raw_t, inp['idx'][rows], torch.tensor(TEMP))
