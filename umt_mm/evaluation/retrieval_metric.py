@@ -205,8 +205,9 @@ class UMTRetrievalMetric(BaseMetric):
 
 @HOOKS.register_module()
 class RetrievalRerankHook(Hook):
-    """Give the model to every :class:`UMTRetrievalMetric` of the val/test
-    loops (VTM re-ranking needs the cross-modal encoder)."""
+    """Give the model to every metric of the val/test loops that has
+    ``set_model`` (:class:`UMTRetrievalMetric`: VTM re-ranking needs the
+    cross-modal encoder; the multiple-choice metric scores with it)."""
 
     priority = 'LOW'
 
@@ -215,7 +216,7 @@ class RetrievalRerankHook(Hook):
         model = runner.model.module if is_model_wrapper(runner.model) \
             else runner.model
         for metric in loop.evaluator.metrics:
-            if isinstance(metric, UMTRetrievalMetric):
+            if hasattr(metric, 'set_model'):
                 metric.set_model(model)
 
     def before_val(self, runner) -> None:

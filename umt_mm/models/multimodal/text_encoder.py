@@ -83,6 +83,9 @@ class UMTTextEncoder(BaseModule):
             mode). 0 (default) trains everything. Note that the MLM decoder is
             tied to the (then frozen) word embeddings; its bias still trains.
         with_cp (bool): Activation checkpointing of every layer.
+        with_mlm_head (bool): Keep the MLM head ``cls`` (pre-training). The
+            official fine-tuned retrieval / QA encoders have none. Defaults
+            to True.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -93,6 +96,7 @@ class UMTTextEncoder(BaseModule):
                  encoder_width: int = 768,
                  freeze_layers: int = 0,
                  with_cp: bool = False,
+                 with_mlm_head: bool = True,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         from transformers import BertConfig, BertForMaskedLM
@@ -126,12 +130,13 @@ class UMTTextEncoder(BaseModule):
         self.width = config.hidden_size
         self.vocab_size = config.vocab_size
         self.bert = mlm.bert
-        self.cls = mlm.cls
+        self.cls = mlm.cls if with_mlm_head else None
         # The decoder is tied to the word embeddings (and its bias to
         # ``cls.predictions.bias``); it is applied functionally in
         # :meth:`mlm_logits` so that every parameter is registered once
         # (optimizer param groups reject shared parameters).
-        self.cls.predictions.decoder = nn.Identity()
+        if self.cls is not None:
+            self.cls.predictions.decoder = nn.Identity()
         self._add_cross_attention(encoder_width)
         self._freeze()
 

@@ -4,7 +4,6 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.logging import MMLogger
 from mmengine.model import BaseModel
 from torch import nn
 
@@ -64,9 +63,11 @@ class UMTStage2(BaseModel):
             pooling such as the shipped MiniLM, whose ``[CLS]`` state is
             nearly the same for every caption). Defaults to 'cls'.
         vision_pretrained (str, optional): A stage-1 checkpoint (umt_mm
-            ``UMTPretrain`` or the official layout) loaded into the vision
-            encoder (and the UTA decoders when shapes match) by
-            :meth:`init_weights`.
+            ``UMTPretrain`` or the official layout): shorthand for the
+            ``Pretrained`` init_cfg of the vision encoder (``backbone.*``)
+            and of the UTA head (``head.*``), loaded by :meth:`init_weights`
+            through :func:`umt_mm.checkpoint.load_weights` (shapes must
+            fit). Defaults to None.
         data_preprocessor (dict, optional): Defaults to
             ``ActionDataPreprocessor`` with ImageNet statistics, NCTHW.
         init_cfg (dict, optional): Initialisation config.
@@ -131,6 +132,8 @@ class UMTStage2(BaseModel):
                              f'{text_pooling!r}')
         self.text_pooling = text_pooling
         self.vision_pretrained = vision_pretrained
+        if vision_pretrained:
+            self._pretrained_init_cfgs(vision_pretrained)
         self._check()
 
     def _check(self) -> None:
@@ -147,40 +150,20 @@ class UMTStage2(BaseModel):
                                  'no teacher is configured')
 
     # ------------------------------------------------------------------ init
-    def init_weights(self) -> None:
-        super().init_weights()
-        if self.vision_pretrained:
-            self.load_vision_pretrained(self.vision_pretrained)
-
-    def load_vision_pretrained(self, path: str) -> None:
-        """Load a stage-1 checkpoint into the vision encoder (+ UTA head)."""
-        from ...convert.official import (convert_official_stage1,
-                                         load_state_dict_file)
-        state = load_state_dict_file(path)
-        if any(k.startswith('encoder.') for k in state):
-            state = convert_official_stage1(state)
-        backbone = {k[len('backbone.'):]: v for k, v in state.items()
-                    if k.startswith('backbone.')}
-        if not backbone:
-            raise ValueError(f'{path} holds no stage-1 vision encoder '
-                             "('backbone.*' or official 'encoder.*' keys)")
-        missing, unexpected = self.vision_encoder.load_state_dict(
-            backbone, strict=False)
-        logger = MMLogger.get_current_instance()
-        if missing or unexpected:
-            logger.warning(f'vision_pretrained: missing {missing}, '
-                           f'unexpected {unexpected}')
-        head = {k[len('head.'):]: v for k, v in state.items()
-                if k.startswith('head.')}
-        if self.distill_head is not None and head:
-            own = self.distill_head.state_dict()
-            if all(k in own and own[k].shape == v.shape
-                   for k, v in head.items()) and len(head) == len(own):
-                self.distill_head.load_state_dict(head)
-            else:
-                logger.info('vision_pretrained: stage-1 alignment head does '
-                            'not match the UTA head; it stays initialised')
-        logger.info(f'Loaded stage-1 vision encoder from {path}')
+    def _pretrained_init_cfgs(self, path: str) -> None:
+        """``vision_pretrained`` as the ``Pretrained`` init_cfg of the parts:
+        ``backbone.*`` into the vision encoder, ``head.*`` into the UTA
+        head (official ``encoder.*`` / ``clip_decoder.*`` are converted)."""
+        parts = [(self.vision_encoder, 'backbone.')]
+        if self.distill_head is not None:
+            parts.append((self.distill_head, 'head.'))
+        for part, prefix in parts:
+            if part.init_cfg:
+                raise ValueError(
+                    f'set either vision_pretrained or the init_cfg of '
+                    f'{type(part).__name__}, not both ({part.init_cfg})')
+            part.init_cfg = dict(type='Pretrained', checkpoint=path,
+                                 prefix=prefix)
 
     def train(self, mode: bool = True) -> 'UMTStage2':
         super().train(mode)
@@ -374,12 +357,19 @@ class UMTStage2(BaseModel):
             pooled = pooled.unsqueeze(1)
         return tokens, F.normalize(self.vision_proj(pooled), dim=-1)
 
+    def vtm_logits(self, vision_tokens: torch.Tensor,
+                   text_hidden: torch.Tensor,
+                   text_mask: torch.Tensor) -> torch.Tensor:
+        """VTM logits (no match, match) of aligned vision/text rows
+        ``(M, 2)``."""
+        fused = self.text_encoder.fuse(text_hidden, text_mask, vision_tokens)
+        return self.itm_head(self.pool_text(fused, text_mask)).float()
+
     def vtm_scores(self, vision_tokens: torch.Tensor,
                    text_hidden: torch.Tensor,
                    text_mask: torch.Tensor) -> torch.Tensor:
         """Matching logit (class 1) of aligned vision/text rows ``(M,)``."""
-        fused = self.text_encoder.fuse(text_hidden, text_mask, vision_tokens)
-        return self.itm_head(self.pool_text(fused, text_mask))[:, 1].float()
+        return self.vtm_logits(vision_tokens, text_hidden, text_mask)[:, 1]
 
     def predict(self, inputs: torch.Tensor, data_samples: List) -> List:
         """Retrieval features of every video and of its captions.
