@@ -1,0 +1,15 @@
+"""Shared helpers of the benchmark and check tools (``tools/analysis``).
+
+* :mod:`.flops`: analytic FLOP count of a stage-1 step;
+* :mod:`.videos`: Kinetics-like synthetic H.264 clips;
+* :mod:`.train_step`: stage-1 train-step timing on synthetic batches;
+* :mod:`.data`: loader throughput (official-style, pipeline, prepared);
+* :mod:`.runner`: per-iteration overhead of the mmengine runner.
+"""
+from .flops import flops_of_model, stage1_flops, vit_block_flops
+from .videos import generate_videos, make_kinetics_like
+
+__all__ = [
+    'vit_block_flops', 'stage1_flops', 'flops_of_model',
+    'make_kinetics_like', 'generate_videos'
+]

@@ -1,0 +1,193 @@
+"""Frame shards: a video dataset stored as encoded frames in tar files.
+
+Layout of a prepared root (written by :func:`umt_mm.datasets.prepare.
+prepare_frame_shards`)::
+
+    ROOT/manifest.json        summary, shards, failed videos, video table
+    ROOT/shard_00000.tar      members KEY/000000.jpg, KEY/000001.jpg, ...
+    ROOT/shard_00000.json     per-frame offset, size and CRC32 of the shard
+
+The tar files are ordinary tar archives (``tar tf`` lists them); readers
+seek straight to the frame bytes with the offsets of the side-car index, so
+reading 8 frames of a clip costs 8 seeks and 8 image decodes. Every frame
+read is checked against its CRC32: a truncated or altered shard raises an
+error that names the shard, the video and the frame.
+
+``KEY`` is the video's path relative to the source root (the entry of the
+annotation list), so the same list file serves source and prepared data.
+"""
+import json
+import os
+import os.path as osp
+import zlib
+from typing import Dict, List, Sequence
+
+import numpy as np
+
+FORMAT_VERSION = 1
+CODECS = {'jpeg': '.jpg', 'png': '.png', 'webp': '.webp'}
+
+
+class ShardError(IOError):
+    """A shard is missing, truncated or does not match its checksums."""
+
+
+def shard_name(index: int) -> str:
+    """``shard_XXXXX`` (no extension) of shard ``index``."""
+    return f'shard_{index:05d}'
+
+
+def write_json_atomic(path: str, obj) -> None:
+    """Write ``obj`` as JSON to ``path`` through a temporary file."""
+    tmp = f'{path}.tmp{os.getpid()}'
+    with open(tmp, 'w') as f:
+        json.dump(obj, f)
+    os.replace(tmp, path)
+
+
+def encode_frame(rgb: np.ndarray, codec: str, quality: int) -> bytes:
+    """Encode one RGB uint8 frame with OpenCV.
+
+    Args:
+        rgb (np.ndarray): ``(H, W, 3)`` uint8 RGB.
+        codec (str): ``'jpeg'`` (4:2:0, libjpeg-turbo), ``'webp'`` or
+            ``'png'`` (lossless).
+        quality (int): JPEG/WebP quality 1-100 (PNG: ignored).
+    """
+    import cv2
+    if codec not in CODECS:
+        raise ValueError(f'codec={codec!r}: expected one of {sorted(CODECS)}')
+    params = {
+        'jpeg': [cv2.IMWRITE_JPEG_QUALITY, quality],
+        'webp': [cv2.IMWRITE_WEBP_QUALITY, quality],
+        'png': [cv2.IMWRITE_PNG_COMPRESSION, 1],
+    }[codec]
+    ok, buf = cv2.imencode(CODECS[codec], rgb[..., ::-1], params)
+    if not ok:
+        raise RuntimeError(f'OpenCV could not encode a {codec} frame')
+    return buf.tobytes()
+
+
+def decode_frame(data: bytes) -> np.ndarray:
+    """Decode encoded frame bytes to ``(H, W, 3)`` uint8 RGB."""
+    import cv2
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR_RGB)
+    if img is None:
+        raise ValueError('OpenCV could not decode the frame bytes')
+    return img
+
+
+class FrameShardReader:
+    """Random access to the frames of a prepared root.
+
+    Args:
+        root (str): Directory holding ``manifest.json`` and the shards.
+    """
+
+    def __init__(self, root: str) -> None:
+        path = osp.join(root, 'manifest.json')
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f'{path} not found: prepare the data with '
+                'tools/data/prepare_frame_shards.py')
+        with open(path) as f:
+            manifest = json.load(f)
+        if manifest.get('format_version') != FORMAT_VERSION:
+            raise ValueError(f'{path}: format_version '
+                             f"{manifest.get('format_version')}, this reader "
+                             f'reads {FORMAT_VERSION}')
+        self.root = root
+        self.manifest = manifest
+        self.videos: Dict[str, list] = manifest['videos']
+        self.shards: List[dict] = manifest['shards']
+        self._index: Dict[int, dict] = {}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.videos
+
+    def info(self, key: str) -> dict:
+        """``shard``, ``frames``, ``fps``, ``height``, ``width`` of a video.
+        """
+        try:
+            shard, frames, fps, height, width = self.videos[key]
+        except KeyError:
+            failed = {r['key']: r['error'] for r in self.manifest['failed']}
+            why = f' (conversion failed: {failed[key]})' if key in failed \
+                else ''
+            raise KeyError(f'{key}: not in {self.root}/manifest.json{why}')
+        return dict(shard=shard, frames=frames, fps=fps, height=height,
+                    width=width)
+
+    def shard_index(self, shard: int) -> dict:
+        """The side-car index of shard ``shard`` (loaded once)."""
+        if shard not in self._index:
+            name = self.shards[shard]['name']
+            with open(osp.join(self.root, name + '.json')) as f:
+                self._index[shard] = json.load(f)['videos']
+        return self._index[shard]
+
+    def read(self, key: str, frame_inds: Sequence[int]) -> List[bytes]:
+        """Encoded bytes of frames ``frame_inds`` of video ``key``.
+
+        Raises:
+            IndexError: an index outside ``[0, frames)``.
+            ShardError: the shard is truncated or a frame's CRC32 differs.
+        """
+        info = self.info(key)
+        entry = self.shard_index(info['shard'])[key]
+        n = info['frames']
+        name = self.shards[info['shard']]['name'] + '.tar'
+        out = []
+        with open(osp.join(self.root, name), 'rb') as f:
+            for i in frame_inds:
+                i = int(i)
+                if not 0 <= i < n:
+                    raise IndexError(f'{key}: frame {i} out of range for '
+                                     f'{n} frames')
+                off, size, crc = entry['frames'][i]
+                f.seek(off)
+                data = f.read(size)
+                if len(data) != size:
+                    raise ShardError(f'{name} is truncated: {key} frame {i} '
+                                     f'needs bytes {off}..{off + size}')
+                if zlib.crc32(data) != crc:
+                    raise ShardError(f'{name}: checksum mismatch at {key} '
+                                     f'frame {i} (the shard was altered)')
+                out.append(data)
+        return out
+
+    def frames(self, key: str, frame_inds: Sequence[int]) -> List[np.ndarray]:
+        """Decoded RGB frames ``frame_inds`` of video ``key``."""
+        return [decode_frame(b) for b in self.read(key, frame_inds)]
+
+
+def sha256_file(path: str, chunk: int = 1 << 22) -> str:
+    """Hex SHA-256 of a file."""
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(chunk), b''):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_root(root: str) -> List[str]:
+    """Check every shard of ``root`` against the manifest (size, SHA-256).
+
+    Returns:
+        list[str]: One message per bad shard (empty: all good).
+    """
+    with open(osp.join(root, 'manifest.json')) as f:
+        manifest = json.load(f)
+    errors = []
+    for shard in manifest['shards']:
+        path = osp.join(root, shard['name'] + '.tar')
+        if not osp.isfile(path):
+            errors.append(f'{path}: missing')
+        elif osp.getsize(path) != shard['bytes']:
+            errors.append(f'{path}: {osp.getsize(path)} bytes, manifest '
+                          f"says {shard['bytes']} (truncated?)")
+        elif sha256_file(path) != shard['sha256']:
+            errors.append(f'{path}: SHA-256 differs from the manifest '
+                          '(altered)')
+    return errors
