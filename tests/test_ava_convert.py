@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import umt_mm  # noqa: F401
-from umt_mm.convert import convert_official, detect_official_layout
+from umt_mm.checkpoint import convert_layout, detect_layout
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from official_ref_ava import RefUMTAVA  # noqa: E402
@@ -25,12 +25,12 @@ def _official():
 
 def test_detect_and_reject():
     state = {f'module.{k}': v for k, v in _official().state_dict().items()}
-    assert detect_official_layout(state) == 'ava'
+    assert detect_layout(state) == 'ava'
     # a classifier (fc_norm, no norm) is not the AVA layout
     cls = {k.replace('norm.', 'fc_norm.') if k.startswith('norm.') else k: v
            for k, v in _official().state_dict().items()}
     with pytest.raises(ValueError):
-        convert_official(cls, 'ava')
+        convert_layout(cls, 'ava')
 
 
 def test_round_trip_matches_official(tmp_path, run_tool):

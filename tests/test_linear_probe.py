@@ -30,7 +30,7 @@ def tiny_ckpt(tmp_path_factory):
     init_default_scope('mmaction')
     from mmaction.registry import MODELS
 
-    from umt_mm.convert import save_checkpoint_atomic
+    from umt_mm.checkpoint import save_checkpoint_atomic
     torch.manual_seed(0)
     student = MODELS.build(dict(type='UMTViT', arch=dict(
         embed_dims=64, num_layers=4, num_heads=4), img_size=64,

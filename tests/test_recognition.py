@@ -18,8 +18,8 @@ init_default_scope('mmaction')
 from mmaction.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS  # noqa: E402
 from mmaction.structures import ActionDataSample  # noqa: E402
 
-from umt_mm.convert import convert_official, save_checkpoint_atomic  # noqa
-from umt_mm.models.utils import extract_student  # noqa: E402
+from umt_mm.checkpoint import (convert_layout, extract_student,  # noqa
+                               save_checkpoint_atomic)
 
 TINY = dict(embed_dims=32, num_layers=2, num_heads=2)
 
@@ -179,7 +179,7 @@ def test_umt_loader_error_without_student(tmp_path):
 
 
 def _round_trip(ref, state, model):
-    layout, converted = convert_official(state)
+    layout, converted = convert_layout(state)
     missing, unexpected = model.load_state_dict(converted, strict=False)
     assert not unexpected and not missing, (missing, unexpected)
     x = torch.randn(2, 3, 2, 32, 32)
@@ -239,11 +239,11 @@ def test_convert_tool_and_class_errors(tmp_path, run_tool):
                        ref.head.weight.data[[4, 0, 2]])
     # wrong layout
     with pytest.raises(ValueError, match='unrecognised checkpoint layout'):
-        convert_official({'foo.weight': torch.zeros(1)})
+        convert_layout({'foo.weight': torch.zeros(1)})
     bad = ref.state_dict()
     bad['blocks.0.gamma_1'] = torch.ones(32)
     with pytest.raises(ValueError, match='gamma_1'):
-        convert_official(bad, 'finetune')
+        convert_layout(bad, 'finetune')
 
 
 def test_channel_maps_shipped(repo_root):

@@ -6,7 +6,7 @@ import torch
 
 import umt_mm  # noqa: F401  (registers modules)
 from mmengine.registry import init_default_scope
-from umt_mm.convert import convert_official_stage1
+from umt_mm.checkpoint.layouts.stage1 import convert_official_stage1
 from umt_mm.models import UMTPretrain, UMTViT
 from umt_mm.models.layers import resize_pos_embed, sincos_table
 from umt_mm.registry import MODELS

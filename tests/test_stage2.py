@@ -9,8 +9,8 @@ import torch.nn.functional as F
 import umt_mm  # noqa: F401
 from official_ref import RefStage2Vision, ref_uta_loss
 from mmengine.registry import init_default_scope
-from umt_mm.convert import convert_official
-from umt_mm.convert.stage2 import to_official_stage2
+from umt_mm.checkpoint import convert_layout
+from umt_mm.checkpoint.layouts.stage2 import to_official_stage2
 from umt_mm.evaluation.retrieval_metric import (ranks_from_scores,
                                                 recall_metrics)
 from umt_mm.models.multimodal import (mask_tokens, sample_hard_negatives,
@@ -137,7 +137,7 @@ def test_official_stage2_vision_matches_after_conversion():
     model = tiny_model(distill_head=dict(
         type='UMTDistillHead', in_channels=16, out_channels=8, num_layers=1,
         norm_eps=1e-5)).eval()
-    layout, state = convert_official(_official_stage2_state(ref, model))
+    layout, state = convert_layout(_official_stage2_state(ref, model))
     assert layout == 'stage2'
     missing, unexpected = model.load_state_dict(state, strict=False)
     assert not unexpected
@@ -288,7 +288,7 @@ def test_stage2_converter_round_trip():
     official['clip_teacher.proj'] = torch.zeros(1)
     assert any(k.startswith('vision_encoder.clip_decoder.')
                for k in official)
-    layout, state = convert_official(official)
+    layout, state = convert_layout(official)
     assert layout == 'stage2'
     dst = tiny_model()
     missing, unexpected = dst.load_state_dict(state, strict=False)

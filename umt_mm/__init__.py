@@ -8,6 +8,7 @@ from .compat import apply_compat_patches
 
 apply_compat_patches()
 
+from . import checkpoint  # noqa: E402,F401  (before models: no cycle)
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
 
 __version__ = '0.1.0'

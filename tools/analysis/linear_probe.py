@@ -47,8 +47,7 @@ from mmengine.runner import Runner  # noqa: E402
 from mmengine.utils import ProgressBar  # noqa: E402
 from torch import nn  # noqa: E402
 
-from umt_mm.convert import save_checkpoint_atomic  # noqa: E402
-from umt_mm.models.utils.checkpoint_loading import UMT_SCHEME  # noqa: E402
+from umt_mm.checkpoint import UMT_SCHEME, save_checkpoint_atomic  # noqa: E402
 
 DEFAULTS = dict(epochs=100, lr=0.1, batch_size=256, optimizer='sgd',
                 weight_decay=0.)

@@ -2,8 +2,10 @@
 
 Usage: python tools/convert/official_umt.py SRC DST [--layout LAYOUT]
 
-LAYOUT: auto (default, detected from the keys), stage1, stage2 (multi-modality
-b16_5m.pth ...), ava, finetune, mmaction_umt.
+LAYOUT: auto (default, detected from the keys) or a registered layout
+(``--help`` lists them: stage1, stage2 for multi-modality b16_5m.pth ...,
+ava, finetune, mmaction_umt, clip, and any added in
+``umt_mm/checkpoint/layouts/``).
 
 The converted file holds ``{'state_dict': ..., 'meta': ...}`` and loads with
 ``load_from=DST`` (or ``tools/test.py CONFIG DST``).
@@ -12,11 +14,11 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(
+    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from umt_mm.convert import (convert_official, load_state_dict_file,  # noqa: E402
-                            save_checkpoint_atomic)
-from umt_mm.convert.official import LAYOUTS  # noqa: E402
+from umt_mm.checkpoint import (LAYOUTS, convert_layout,  # noqa: E402
+                               read_state_dict, save_checkpoint_atomic)
 
 
 def main(argv=None):
@@ -26,8 +28,8 @@ def main(argv=None):
     parser.add_argument('--layout', default='auto',
                         choices=['auto'] + sorted(LAYOUTS))
     args = parser.parse_args(argv)
-    state = load_state_dict_file(args.src)
-    layout, converted = convert_official(state, args.layout)
+    layout, converted = convert_layout(read_state_dict(args.src),
+                                       args.layout)
     meta = dict(converted_from=osp.basename(args.src), layout=layout)
     save_checkpoint_atomic(dict(state_dict=converted, meta=meta), args.dst)
     print(f'{args.src} ({layout}, {len(converted)} tensors) -> {args.dst}')

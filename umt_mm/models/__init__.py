@@ -1,6 +1,5 @@
 from . import algorithms, backbones, heads, maskers, teachers  # noqa: F401
 from . import multimodal  # noqa: F401
-from . import utils  # noqa: F401  (umt:// backbone checkpoint loader)
 from .algorithms import UMTPretrain
 from .backbones import UMTViT
 from .heads import UMTDistillHead

@@ -1,73 +1,21 @@
 """Transformer building blocks shared by every umt_mm vision model.
 
 One definition of the UMT ViT block (the student, the recognizer and the
-detector all use it) and of the positional-embedding helpers. Parameter names
-follow the official UMT release so its checkpoints map one-to-one.
+detector all use it); the positional-embedding helpers live in
+:mod:`umt_mm.pos_embed` and are re-exported here. Parameter names follow the
+official UMT release so its checkpoints map one-to-one.
 """
-import math
-from typing import Optional, Sequence, Tuple, Type
+from typing import Optional, Tuple, Type
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from timm.layers import DropPath, Mlp
 from torch import nn
 
+from ..pos_embed import infer_grid, resize_pos_embed, sincos_table
 
-def sincos_table(num_positions: int, dim: int) -> torch.Tensor:
-    """1-D sine-cosine table of the official release, shape ``(1, N, dim)``.
-
-    Position ``p`` and channel ``j`` get ``p / 10000 ** (2 * (j // 2) / dim)``;
-    even channels take the sine, odd channels the cosine (the table of
-    "Attention is all you need", flattened over time and space as UMT does).
-    """
-    # float64 numpy arithmetic, bit-identical to the official table
-    angles = np.arange(num_positions)[:, None] / np.power(
-        10000, 2 * (np.arange(dim) // 2) / dim)[None]
-    table = np.empty_like(angles)
-    table[:, 0::2] = np.sin(angles[:, 0::2])
-    table[:, 1::2] = np.cos(angles[:, 1::2])
-    table = torch.from_numpy(table)
-    return table.to(torch.float32).unsqueeze(0)
-
-
-def resize_pos_embed(pos_embed: torch.Tensor, src_grid: Sequence[int],
-                     dst_grid: Sequence[int]) -> torch.Tensor:
-    """Resize a ``(1, T*H*W, C)`` embedding from ``src_grid`` to ``dst_grid``.
-
-    Follows the official fine-tuning code: bicubic interpolation over space
-    first, then linear interpolation over time.
-    """
-    (t, h, w), (nt, nh, nw) = tuple(src_grid), tuple(dst_grid)
-    dim = pos_embed.shape[-1]
-    x = pos_embed.reshape(t, h, w, dim)
-    if (h, w) != (nh, nw):
-        x = x.permute(0, 3, 1, 2)
-        x = F.interpolate(x.float(), size=(nh, nw), mode='bicubic',
-                          align_corners=False)
-        x = x.permute(0, 2, 3, 1)
-    if t != nt:
-        x = x.permute(1, 2, 3, 0).reshape(nh * nw, dim, t)
-        x = F.interpolate(x.float(), size=nt, mode='linear')
-        x = x.reshape(nh, nw, dim, nt).permute(3, 0, 1, 2)
-    return x.reshape(1, nt * nh * nw, dim).to(pos_embed.dtype)
-
-
-def infer_grid(num_tokens: int, ref_grid: Sequence[int]) -> Tuple[int, ...]:
-    """Guess the ``(T, H, W)`` grid of ``num_tokens`` square-frame tokens.
-
-    Keeps the frame count of ``ref_grid`` when the token count allows it,
-    otherwise keeps its spatial size (the two cases of the official
-    16-frame and 384-pixel checkpoints).
-    """
-    t, h, w = ref_grid
-    side = math.isqrt(num_tokens // t) if num_tokens % t == 0 else 0
-    if side and side * side * t == num_tokens:
-        return (t, side, side)
-    if num_tokens % (h * w) == 0:
-        return (num_tokens // (h * w), h, w)
-    raise ValueError(f'cannot infer a (T, H, W) grid for {num_tokens} tokens '
-                     f'(model grid {tuple(ref_grid)})')
+__all__ = ['PatchEmbed3D', 'Attention', 'Block', 'infer_grid',
+           'resize_pos_embed', 'sincos_table']
 
 
 class PatchEmbed3D(nn.Module):
@@ -151,7 +99,7 @@ class Attention(nn.Module):
 
 
 class Block(nn.Module):
-    """Pre-norm transformer block: ``x + attn(norm1(x))``, ``x + mlp(norm2(x))``.
+    """Pre-norm block: ``x + attn(norm1(x))``, then ``x + mlp(norm2(x))``.
 
     Args:
         dim (int): Token width.
@@ -182,7 +130,8 @@ class Block(nn.Module):
         super().__init__()
         self.norm1 = norm_layer(dim, eps=norm_eps)
         self.attn = Attention(dim, num_heads, qkv_bias, attn_drop, drop)
-        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.drop_path = DropPath(drop_path) if drop_path > 0 \
+            else nn.Identity()
         self.norm2 = norm_layer(dim, eps=norm_eps)
         self.mlp = Mlp(dim, int(dim * mlp_ratio), act_layer=act_layer,
                        drop=drop)

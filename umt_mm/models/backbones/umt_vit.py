@@ -7,8 +7,11 @@ from mmengine.model import BaseModule
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
+from ...checkpoint import load_init_cfg
+from ...checkpoint.student import STUDENT_ALLOW_MISSING
 from ...registry import MODELS
-from ..layers import Block, PatchEmbed3D, infer_grid, resize_pos_embed, sincos_table
+from ..layers import (Block, PatchEmbed3D, infer_grid, resize_pos_embed,
+                      sincos_table)
 
 
 @MODELS.register_module()
@@ -20,8 +23,9 @@ class UMTViT(BaseModule):
     are dropped after the positional embedding, before the blocks.
 
     Args:
-        arch (str | dict): ``'b'``/``'base'``, ``'l'``/``'large'`` or a dict with
-            ``embed_dims``, ``num_layers``, ``num_heads`` (and ``mlp_ratio``).
+        arch (str | dict): ``'b'``/``'base'``, ``'l'``/``'large'`` or a dict
+            with ``embed_dims``, ``num_layers``, ``num_heads`` (and
+            ``mlp_ratio``).
             Defaults to ``'b'``.
         img_size (int): Input resolution. Defaults to 224.
         num_frames (int): Input frames. Defaults to 8.
@@ -148,11 +152,18 @@ class UMTViT(BaseModule):
             self.register_buffer('pos_embed', table, persistent=False)
 
     def init_weights(self) -> None:
-        """Xavier-uniform linears, zero biases, unit LayerNorms (official)."""
-        super().init_weights()
-        if self.init_cfg is not None and self.init_cfg.get(
-                'type') == 'Pretrained':
+        """Xavier-uniform linears, zero biases, unit LayerNorms (official).
+
+        A ``Pretrained`` ``init_cfg`` (``umt://`` or a file, ``prefix``,
+        ``layout``, ``allow_missing``...) is loaded instead by
+        :func:`umt_mm.checkpoint.load_init_cfg`: shapes must fit and only the
+        final ``norm`` (and a learnable ``pos_embed``) may be missing.
+        """
+        if load_init_cfg(self, self.init_cfg,
+                         allow_missing=STUDENT_ALLOW_MISSING):
+            self._is_init = True
             return
+        super().init_weights()
         for m in self.modules():
             if isinstance(m, nn.Linear):
                 nn.init.xavier_uniform_(m.weight)

@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import nn
 
+from ...checkpoint import load_init_cfg
 from ...registry import MODELS
 from ..layers import sincos_table
 
@@ -67,7 +68,12 @@ class UMTDistillHead(BaseModule):
         self._table = torch.empty(0)
 
     def init_weights(self) -> None:
-        """Xavier-uniform decoders and unit LayerNorms, as the official."""
+        """Xavier-uniform decoders and unit LayerNorms, as the official; a
+        ``Pretrained`` init_cfg loads through
+        :func:`umt_mm.checkpoint.load_init_cfg` instead."""
+        if load_init_cfg(self, self.init_cfg):
+            self._is_init = True
+            return
         super().init_weights()
         for m in self.modules():
             if isinstance(m, nn.Linear):
@@ -78,7 +84,7 @@ class UMTDistillHead(BaseModule):
                 nn.init.zeros_(m.bias)
 
     def pos_table(self, num_tokens: int, device: torch.device) -> torch.Tensor:
-        """Sine-cosine table ``(N, C)``, cached on the device (no re-upload)."""
+        """Sine-cosine table ``(N, C)``, cached on the device."""
         if self._table.shape[0] != num_tokens or self._table.device != device:
             self._table = sincos_table(num_tokens, self.in_channels)[0].to(
                 device)
@@ -96,7 +102,8 @@ class UMTDistillHead(BaseModule):
                              f'the student returned {K}')
         pos = self.pos_table(mask.shape[1], x.device).to(x.dtype)
         x = x + pos.expand(B, -1, -1)[~mask].view(B, n, C)
-        return torch.stack([dec(x[i]) for i, dec in enumerate(self.clip_decoder)])
+        return torch.stack(
+            [dec(x[i]) for i, dec in enumerate(self.clip_decoder)])
 
     def loss(self, x: torch.Tensor, target: torch.Tensor,
              mask: torch.Tensor) -> Dict[str, torch.Tensor]:

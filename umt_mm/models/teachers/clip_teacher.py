@@ -1,4 +1,5 @@
 """Frozen frame-wise CLIP visual encoder: the unmasked teacher."""
+import os.path as osp
 from collections import OrderedDict
 from typing import Dict, Optional, Tuple, Union
 
@@ -9,11 +10,12 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from ...registry import MODELS
-from .clip_checkpoint import load_clip_visual_state_dict
+from ...checkpoint import load_weights, read_state_dict
+from ...checkpoint.layouts.clip import resize_clip_pos_embed, to_openai_visual
 
 
 class LayerNorm32(nn.LayerNorm):
-    """LayerNorm computed in fp32, as CLIP's (keeps fp16/bf16 inputs stable)."""
+    """LayerNorm computed in fp32 as CLIP's (fp16/bf16 inputs stay stable)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return super().forward(x.float()).to(x.dtype)
@@ -186,10 +188,25 @@ class CLIPTeacher(BaseModule):
             self.load_pretrained(self.pretrained)
 
     def load_pretrained(self, path: str) -> None:
-        """Load CLIP weights from any supported layout (strict)."""
-        state = load_clip_visual_state_dict(
-            path, self.state_dict(), self.input_resolution // self.patch_size)
-        self.load_state_dict(state, strict=True)
+        """Load CLIP weights from any supported layout (strict).
+
+        Raises:
+            FileNotFoundError: ``path`` does not exist.
+            ValueError: the keys or shapes do not form a CLIP visual encoder
+                of this architecture; the message lists them.
+        """
+        if not osp.exists(path):
+            raise FileNotFoundError(
+                f'CLIP teacher checkpoint not found: {path}')
+        state = to_openai_visual(read_state_dict(path))
+        if 'positional_embedding' in state:
+            state['positional_embedding'] = resize_clip_pos_embed(
+                state['positional_embedding'],
+                self.input_resolution // self.patch_size)
+        load_weights(
+            self, state, layout='umt_mm', source=path,
+            hint='Supported: OpenAI CLIP, Hugging Face CLIP directory, UMT '
+            'extracted visual encoder.')
         self._cast_weights()
         MMLogger.get_current_instance().info(
             f'CLIPTeacher loaded {path} at {self.input_resolution}px.')
@@ -199,7 +216,8 @@ class CLIPTeacher(BaseModule):
         return super().train(False)
 
     def embed(self, frames: torch.Tensor) -> torch.Tensor:
-        """Frames ``(BT, 3, H, W)`` -> tokens with class token ``(BT, 1+L, C)``."""
+        """Frames ``(BT, 3, H, W)`` -> tokens with class token
+        ``(BT, 1+L, C)``."""
         x = self.conv1(frames).flatten(2).transpose(1, 2)
         cls = self.class_embedding.to(x.dtype).expand(x.shape[0], 1, -1)
         x = torch.cat([cls, x], dim=1) + self.positional_embedding.to(x.dtype)
@@ -223,11 +241,13 @@ class CLIPTeacher(BaseModule):
         if (H, W) != (size, size):
             video = F.interpolate(video.reshape(B, C * T, H, W),
                                   size=(size, size), mode='bicubic',
-                                  align_corners=False).view(B, C, T, size, size)
+                                  align_corners=False).view(
+                                      B, C, T, size, size)
         return self(video)
 
     @torch.no_grad()
-    def forward(self, video: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, video: torch.Tensor
+                ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Encode ``(B, 3, T, H, W)`` frame by frame.
 
         Returns:

@@ -1,4 +1,6 @@
-"""Fine-tuned UMT classifiers -> umt_mm ``Recognizer3D`` state dicts.
+"""Layouts ``finetune``, ``mmaction_umt``: fine-tuned UMT classifiers.
+
+Both map to umt_mm ``Recognizer3D`` state dicts.
 
 Official fine-tuned ``VisionTransformer`` (``single_modality``, checkpoint
 ``{'model' | 'module': state_dict}``), layout ``finetune``:
@@ -35,7 +37,8 @@ from typing import Dict, Mapping
 
 import torch
 
-from .official import LAYOUTS, _is_fixed_table, _remap
+from ..registry import register_layout
+from ..utils import is_fixed_table, remap_prefixes
 
 FINETUNE_PREFIXES = (('fc_norm.', 'cls_head.fc_norm.'),
                      ('head.', 'cls_head.fc_cls.'),
@@ -58,22 +61,25 @@ def _reject_layer_scale(state: Mapping[str, torch.Tensor]) -> None:
 
 def _drop_fixed_pos(state: Mapping[str, torch.Tensor], key: str) -> tuple:
     pos = state.get(key)
-    return (key, ) if pos is not None and _is_fixed_table(pos) else ()
+    return (key, ) if pos is not None and is_fixed_table(pos) else ()
 
 
 def convert_official_finetune(
         state: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     """Official fine-tuned classifier -> umt_mm ``Recognizer3D``."""
     _reject_layer_scale(state)
-    return _remap(state, FINETUNE_PREFIXES, _drop_fixed_pos(state, 'pos_embed'))
+    return remap_prefixes(state, FINETUNE_PREFIXES,
+                          _drop_fixed_pos(state, 'pos_embed'),
+                          'the finetune layout')
 
 
 def convert_mmaction_umt(
         state: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     """mmaction2 ``projects/umt`` recognizer -> umt_mm ``Recognizer3D``."""
     _reject_layer_scale(state)
-    return _remap(state, MMACTION_PREFIXES,
-                  _drop_fixed_pos(state, 'backbone.pos_embed'))
+    return remap_prefixes(state, MMACTION_PREFIXES,
+                          _drop_fixed_pos(state, 'backbone.pos_embed'),
+                          'the mmaction_umt layout')
 
 
 def _is_official_finetune(state: Mapping) -> bool:
@@ -86,5 +92,7 @@ def _is_mmaction_umt(state: Mapping) -> bool:
         'cls_head.fc_cls.weight' in state
 
 
-LAYOUTS['finetune'] = (_is_official_finetune, convert_official_finetune)
-LAYOUTS['mmaction_umt'] = (_is_mmaction_umt, convert_mmaction_umt)
+register_layout('finetune', _is_official_finetune, convert_official_finetune,
+                doc='official fine-tuned classifier (blocks.*, fc_norm, head)')
+register_layout('mmaction_umt', _is_mmaction_umt, convert_mmaction_umt,
+                doc='mmaction2 projects/umt recognizer')

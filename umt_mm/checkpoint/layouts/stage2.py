@@ -1,6 +1,6 @@
-"""Official UMT multi-modality checkpoints (``b16_5m.pth`` ...) -> UMTStage2.
+"""Layout ``stage2``: official UMT multi-modality checkpoints -> UMTStage2.
 
-Registered as layout ``'stage2'`` in :data:`umt_mm.convert.official.LAYOUTS`.
+Official files: ``b16_5m.pth`` ... of the release's ``multi_modality``.
 The official layout is that of the release's ``multi_modality`` model
 (``vision_encoder`` = its ``PretrainVisionTransformer``, which wraps the ViT
 as ``encoder`` and holds the UTA decoders and the pooling norm):
@@ -17,7 +17,7 @@ official key                               umt_mm key (``UMTStage2``)
 ``vision_proj``, ``text_proj``,            unchanged
 ``itm_head``, ``temp``
 ``text_encoder.cls.predictions.``          dropped (tied to the word
-``decoder.{weight,bias}``                  embeddings / ``cls.predictions.bias``)
+``decoder.{weight,bias}``                  embeddings / the MLM bias)
 ``text_encoder.bert.embeddings.``          dropped (a constant buffer)
 ``position_ids``
 ``clip_teacher.*``                         dropped (the teacher is loaded from
@@ -33,7 +33,8 @@ from typing import Dict, Mapping
 
 import torch
 
-from .official import LAYOUTS, _is_fixed_table
+from ..registry import register_layout
+from ..utils import is_fixed_table
 
 VISION = 'vision_encoder.'
 #: official prefix -> umt_mm prefix
@@ -52,8 +53,10 @@ CONSTANTS = TIED + ('text_encoder.bert.embeddings.position_ids',
 
 
 def is_official_stage2(state: Mapping[str, torch.Tensor]) -> bool:
+    """Official keys: the ViT wrapped as ``vision_encoder.encoder`` (umt_mm
+    stage-2 files hold ``vision_encoder.blocks`` directly)."""
     return any(k.startswith('text_encoder.bert.') for k in state) and any(
-        k.startswith(VISION) for k in state)
+        k.startswith(VISION + 'encoder.') for k in state)
 
 
 def convert_official_stage2(
@@ -64,7 +67,7 @@ def convert_official_stage2(
         if key.startswith('clip_teacher.') or key in CONSTANTS:
             continue
         if key == 'vision_encoder.encoder.pos_embed' and \
-                _is_fixed_table(value):
+                is_fixed_table(value):
             continue
         if key == 'temp' or key.startswith(KEEP):
             out[key] = value
@@ -100,4 +103,7 @@ def to_official_stage2(
     return out
 
 
-LAYOUTS['stage2'] = (is_official_stage2, convert_official_stage2)
+register_layout('stage2', is_official_stage2, convert_official_stage2,
+                allow_missing=('teacher.*', ) + TIED,
+                doc='official multi-modality model (vision_encoder.encoder.*'
+                ', text_encoder.bert.*)')

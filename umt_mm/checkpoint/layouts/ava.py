@@ -1,6 +1,7 @@
-"""Official UMT AVA detection checkpoint -> umt_mm ``FastRCNN`` state dict.
+"""Layout ``ava``: official UMT AVA detector -> umt_mm ``FastRCNN``.
 
-The official detector (``single_modality/action_detection/modeling_finetune.py``
+The official detector
+(``single_modality/action_detection/modeling_finetune.py``
 of OpenGVLab/unmasked_teacher) is one ``VisionTransformer`` holding the RoI
 pooling and the classifier itself; ``run_class_finetuning.py`` saves
 ``{'model': state_dict}`` (``module.`` when saved from the DDP wrapper):
@@ -26,23 +27,13 @@ from typing import Dict, Mapping
 
 import torch
 
-from .official import LAYOUTS, _is_fixed_table
+from ..registry import register_layout
+from ..utils import is_fixed_table, strip_prefixes
 
 _WRAPPERS = ('module.', 'model.')
 _BACKBONE_KEYS = ('patch_embed.', 'blocks.', 'norm.', 'pos_embed')
 HEAD_KEYS = ('roi_head.bbox_head.fc_cls.weight',
              'roi_head.bbox_head.fc_cls.bias')
-
-
-def _strip(state: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-    out = {}
-    for key, value in state.items():
-        for prefix in _WRAPPERS:
-            if key.startswith(prefix):
-                key = key[len(prefix):]
-                break
-        out[key] = value
-    return out
 
 
 def is_official_ava(state: Mapping[str, torch.Tensor]) -> bool:
@@ -51,7 +42,7 @@ def is_official_ava(state: Mapping[str, torch.Tensor]) -> bool:
     Official classifiers (mean pooling) carry ``fc_norm`` instead of
     ``norm``; stage-1 checkpoints carry ``encoder.`` / ``clip_decoder.``.
     """
-    keys = set(_strip(state))
+    keys = set(strip_prefixes(state, _WRAPPERS))
     return ('blocks.0.attn.qkv.weight' in keys and 'head.weight' in keys
             and 'norm.weight' in keys and 'fc_norm.weight' not in keys)
 
@@ -59,10 +50,10 @@ def is_official_ava(state: Mapping[str, torch.Tensor]) -> bool:
 def convert_official_ava(
         state: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     """Official AVA detector state dict -> umt_mm ``FastRCNN`` state dict."""
-    state = _strip(state)
+    state = strip_prefixes(state, _WRAPPERS)
     out, unknown = {}, []
     for key, value in state.items():
-        if key == 'pos_embed' and _is_fixed_table(value):
+        if key == 'pos_embed' and is_fixed_table(value):
             continue
         if key.startswith(_BACKBONE_KEYS):
             out['backbone.' + key] = value
@@ -80,4 +71,5 @@ def convert_official_ava(
     return out
 
 
-LAYOUTS['ava'] = (is_official_ava, convert_official_ava)
+register_layout('ava', is_official_ava, convert_official_ava,
+                doc='official AVA detector (ViT + head.*) -> FastRCNN')

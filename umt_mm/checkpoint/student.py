@@ -1,14 +1,15 @@
-"""Initialise a UMT backbone from a pre-training checkpoint of any stage.
+"""``umt://``: the UMT student of a checkpoint of any stage.
 
-Used through mmengine's standard ``Pretrained`` initializer with the ``umt://``
-scheme registered here, on the backbone::
+Used as the checkpoint of the backbone's ``Pretrained`` init_cfg::
 
     backbone=dict(type='UMTViT', ...,
                   init_cfg=dict(type='Pretrained',
                                 checkpoint='umt://path/to/stage1.pth'))
 
-(the scheme keeps mmengine's ``Pretrained`` semantics: applied after every
-other init and skipping the backbone's random init). The loader accepts
+(``Pretrained`` semantics: applied after every other init, skipping the
+backbone's random init; :class:`UMTViT` loads it with
+:func:`umt_mm.checkpoint.load_weights`, so shapes must fit). The scheme is
+also registered with mmengine's ``CheckpointLoader``. It accepts
 
 * umt_mm stage 1 (``UMTPretrain``: ``backbone.*``, ``teacher.*``, ``head.*``)
   and umt_mm recognizers (``backbone.*``, ``cls_head.*``),
@@ -23,7 +24,9 @@ keeps only the student's ``patch_embed`` / ``blocks`` (and a learned
 missing keys. The fixed sine-cosine table is rebuilt by the backbone for its
 own grid (``pretrain_grid`` reproduces the official 8->16 frame / 224->384 px
 interpolation); a learned ``pos_embed`` of another grid is resized by the
-backbone's load hook.
+backbone's load hook. Expected missing in the backbone
+(:data:`STUDENT_ALLOW_MISSING`): its final ``norm`` and a learnable
+``pos_embed`` when the source holds the fixed table.
 """
 from collections import Counter
 from typing import Dict, Mapping, Optional
@@ -32,7 +35,8 @@ import torch
 from mmengine.logging import MMLogger
 from mmengine.runner.checkpoint import CheckpointLoader
 
-from ...convert.official import _is_fixed_table, load_state_dict_file
+from .reader import read_state_dict
+from .utils import is_fixed_table
 
 UMT_SCHEME = 'umt://'
 #: where the student lives in each known layout, most specific first
@@ -42,6 +46,8 @@ STUDENT_PREFIXES = ('module.backbone.', 'backbone.',
 #: the student's own parameters (everything else is teacher / decoder /
 #: final norm / classifier and is dropped)
 STUDENT_ROOTS = ('patch_embed.', 'blocks.', 'pos_embed')
+#: backbone keys a student extraction may leave missing
+STUDENT_ALLOW_MISSING = ('norm.*', 'pos_embed')
 
 
 def find_student_prefix(state: Mapping[str, torch.Tensor]) -> str:
@@ -72,7 +78,7 @@ def extract_student(state: Mapping[str, torch.Tensor],
         name = key[len(prefix):] if key.startswith(prefix) else None
         if name is None or not name.startswith(STUDENT_ROOTS):
             dropped.append(key)
-        elif name == 'pos_embed' and _is_fixed_table(value):
+        elif name == 'pos_embed' and is_fixed_table(value):
             dropped.append(key)  # the backbone rebuilds the fixed table
         else:
             kept[name] = value
@@ -87,4 +93,4 @@ def load_umt_student(filename: str,
                      map_location: Optional[str] = None) -> Dict:
     """``umt://PATH`` -> ``{'state_dict': student weights of PATH}``."""
     path = filename[len(UMT_SCHEME):]
-    return dict(state_dict=extract_student(load_state_dict_file(path), path))
+    return dict(state_dict=extract_student(read_state_dict(path), path))

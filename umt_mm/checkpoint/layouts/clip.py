@@ -1,4 +1,4 @@
-"""Read CLIP visual weights from the layouts users have, as pure key remaps.
+"""Layout ``clip``: CLIP visual weights in the layouts users have.
 
 Supported sources (all mapped to OpenAI's ``visual`` parameter names):
 
@@ -9,40 +9,14 @@ Supported sources (all mapped to OpenAI's ``visual`` parameter names):
 * the official UMT "extracted visual encoder" (OpenAI names without prefix,
   possibly with a 3-D ``conv1.weight``).
 """
-import os.path as osp
-import zipfile
 from typing import Dict, Mapping
 
 import torch
 import torch.nn.functional as F
 
+from ..registry import register_layout
+
 HF_PREFIXES = ('vision_model.', 'visual_projection.')
-
-
-def _read_file(path: str) -> Mapping[str, torch.Tensor]:
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-        if any(n.endswith('constants.pkl') for n in names):
-            # TorchScript archives hold no Python pickles to execute.
-            return torch.jit.load(path, map_location='cpu').state_dict()
-    if path.endswith('.safetensors'):
-        from safetensors.torch import load_file
-        return load_file(path)
-    state = torch.load(path, map_location='cpu', weights_only=True)
-    for key in ('state_dict', 'model', 'module'):
-        if isinstance(state, dict) and isinstance(state.get(key), dict):
-            state = state[key]
-    return state
-
-
-def _read_hf_dir(path: str) -> Mapping[str, torch.Tensor]:
-    for name in ('model.safetensors', 'pytorch_model.bin'):
-        if osp.isfile(osp.join(path, name)):
-            return _read_file(osp.join(path, name))
-    raise FileNotFoundError(
-        f'{path} is a directory but holds neither model.safetensors nor '
-        'pytorch_model.bin (expected a Hugging Face CLIP model directory)')
 
 
 def hf_to_openai(state: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
@@ -96,7 +70,8 @@ def hf_to_openai(state: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     return out
 
 
-def to_openai_visual(state: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+def to_openai_visual(
+        state: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     """Detect the layout and return OpenAI ``visual`` keys without prefix."""
     keys = list(state)
     if any(k.startswith(HF_PREFIXES) for k in keys):
@@ -124,40 +99,14 @@ def resize_clip_pos_embed(pos: torch.Tensor, grid: int) -> torch.Tensor:
     return torch.cat([pos[:1], tokens.to(pos.dtype)])
 
 
-def load_clip_visual_state_dict(path: str, expected: Mapping[str,
-                                                              torch.Tensor],
-                                grid: int) -> Dict[str, torch.Tensor]:
-    """Read ``path`` in any supported layout and check it against ``expected``.
-
-    Raises:
-        FileNotFoundError: ``path`` does not exist.
-        ValueError: the keys do not form a CLIP visual encoder of the expected
-            architecture; the message lists missing and unexpected keys.
-    """
-    if not osp.exists(path):
-        raise FileNotFoundError(f'CLIP teacher checkpoint not found: {path}')
-    raw = _read_hf_dir(path) if osp.isdir(path) else _read_file(path)
-    state = to_openai_visual(raw)
-    if 'positional_embedding' in state:
-        state['positional_embedding'] = resize_clip_pos_embed(
-            state['positional_embedding'], grid)
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    wrong = sorted(k for k in set(expected) & set(state)
-                   if state[k].shape != expected[k].shape)
-    if missing or unexpected or wrong:
-        def head(keys):
-            return ', '.join(keys[:8]) + (' ...' if len(keys) > 8 else '')
-        raise ValueError(
-            f'{path} is not a CLIP visual encoder matching the teacher arch '
-            '(supported: OpenAI CLIP, Hugging Face CLIP directory, UMT '
-            f'extracted visual encoder). missing keys ({len(missing)}): '
-            f'{head(missing)}; unexpected keys ({len(unexpected)}): '
-            f'{head(unexpected)}; shape mismatches: '
-            + head([f'{k} {tuple(state[k].shape)} vs '
-                    f'{tuple(expected[k].shape)}' for k in wrong]))
-    return state
+def is_clip_visual(state: Mapping[str, torch.Tensor]) -> bool:
+    """OpenAI (``visual.``/bare, ``module.``) or Hugging Face vision keys."""
+    names = ('conv1.weight', 'visual.conv1.weight', 'module.conv1.weight',
+             'module.visual.conv1.weight')
+    return any(k in state for k in names) or any(
+        k.startswith('vision_model.encoder.') for k in state)
 
 
-__all__ = ['load_clip_visual_state_dict', 'to_openai_visual', 'hf_to_openai',
-           'resize_clip_pos_embed']
+register_layout('clip', is_clip_visual, to_openai_visual,
+                doc='CLIP visual encoder (OpenAI, Hugging Face, UMT '
+                'extracted) -> CLIPTeacher')
