@@ -6,7 +6,21 @@
   tests that need their own variant of the dataset.
 * ``run_tool``: runs a repository script (python or bash) as a subprocess with
   the interpreter running the tests and the repository root on PYTHONPATH.
+* ``stage1_run``: one tiny stage-1 pre-training run (``configs/umt/
+  stage1_demo.py`` on ``demo_data``) shared by every test that needs a
+  stage-1 work dir or checkpoint.
+
+Tests that use ``run_tool`` or ``stage1_run`` (directly or through another
+fixture) are end-to-end and get the ``slow`` marker here; mark other slow
+tests (e.g. an in-process run of the real runner) with
+``@pytest.mark.slow``. ``-m "not slow"`` runs the unit tests only.
+
+Tool code is imported as a package, ``from tools.analysis import
+linear_probe`` (``tools/__init__.py``; the repository root is put on
+``sys.path`` here). Importing ``umt_mm`` here applies its compat fixes before
+any test imports ``mmaction.models``.
 """
+import json
 import os
 import os.path as osp
 import subprocess
@@ -18,6 +32,8 @@ import pytest
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
+
+import umt_mm  # noqa: E402,F401  (compat fixes before mmaction.models)
 
 # small but complete: 4 classes x 4 train videos, 4 val videos
 DEMO_DATA_ARGS = dict(num_train=16, num_val=8, size=96, frames=32, fps=8,
@@ -122,6 +138,74 @@ def demo_data(tmp_path_factory):
     out_dir = tmp_path_factory.mktemp('demo_data')
     generate_demo_data(out_dir)
     return str(out_dir)
+
+
+STAGE1_DEMO = 'configs/umt/stage1_demo.py'
+STAGE1_EPOCHS = 5  # the config's schedule; 2 iterations an epoch
+
+
+class Stage1Run:
+    """A finished ``tools/train.py`` run of :data:`STAGE1_DEMO`.
+
+    Attributes:
+        config (str): absolute path of the config.
+        work_dir (str): its work dir (``epoch_1.pth`` ... ``epoch_5.pth``,
+            ``last_checkpoint``, the LocalVisBackend ``scalars.json``).
+        result (ToolResult): the finished process (``.output`` etc.).
+    """
+
+    def __init__(self, config, work_dir, result):
+        self.config = config
+        self.work_dir = work_dir
+        self.result = result
+
+    def checkpoint(self, epoch=STAGE1_EPOCHS):
+        """Path of ``epoch_{epoch}.pth``."""
+        return osp.join(self.work_dir, f'epoch_{epoch}.pth')
+
+    def scalars(self):
+        """Records of the run's ``vis_data/scalars.json``."""
+        return read_scalars(self.work_dir)
+
+
+def read_scalars(work_dir):
+    """Records of the LocalVisBackend ``scalars.json`` of the latest run in
+    ``work_dir``."""
+    runs = sorted(d for d in os.listdir(work_dir)
+                  if osp.isfile(osp.join(work_dir, d, 'vis_data',
+                                         'scalars.json')))
+    assert runs, f'no vis_data/scalars.json under {work_dir}'
+    with open(osp.join(work_dir, runs[-1], 'vis_data', 'scalars.json')) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@pytest.fixture(scope='session')
+def stage1_run(demo_data, run_tool, tmp_path_factory):
+    """:class:`Stage1Run` of one shared stage-1 run on ``demo_data``:
+    :data:`STAGE1_EPOCHS` epochs, every iteration logged, every epoch's
+    checkpoint kept. Tests must not write into its work dir (copy it)."""
+    config = osp.join(REPO_ROOT, STAGE1_DEMO)
+    work_dir = str(tmp_path_factory.mktemp('stage1_run'))
+    result = run_tool(
+        'tools/train.py', config, '--work-dir', work_dir, '--cfg-options',
+        f'train_dataloader.dataset.data_prefix.video={demo_data}',
+        f'train_dataloader.dataset.ann_file={demo_data}/train_list.txt',
+        f'train_cfg.max_epochs={STAGE1_EPOCHS}',
+        'train_dataloader.num_workers=1', 'default_hooks.logger.interval=1',
+        'default_hooks.checkpoint.interval=1',
+        'default_hooks.checkpoint.max_keep_ckpts=-1',
+        timeout=600).check()
+    return Stage1Run(config, work_dir, result)
+
+
+SLOW_FIXTURES = frozenset({'run_tool', 'stage1_run'})
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests that depend on :data:`SLOW_FIXTURES` ``slow``."""
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, 'fixturenames', ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

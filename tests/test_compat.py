@@ -1,7 +1,6 @@
 """Tests for umt_mm.compat: each fails when its fix is removed."""
 import os
 import pickle
-import subprocess
 import sys
 import types
 
@@ -12,8 +11,6 @@ import torch.nn as nn
 
 import umt_mm  # noqa: F401  (applies the compat patches)
 from umt_mm import compat
-
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(autouse=True)
@@ -44,8 +41,8 @@ def test_drn_placeholder_registered_when_missing(monkeypatch):
     for name in compat._DRN_MODULES:
         monkeypatch.delitem(sys.modules, name, raising=False)
     assert compat.fix_mmaction_missing_drn() is True
-    from mmaction.models.localizers.drn.drn import DRN
     from mmaction.models.localizers.drn import DRN as DRN2
+    from mmaction.models.localizers.drn.drn import DRN
     assert DRN is DRN2
     with pytest.raises(ImportError, match='mmaction2 1.2.0 wheel'):
         DRN()
@@ -71,42 +68,20 @@ def test_drn_placeholder_not_used_when_real_package_exists(
     assert compat._DRN_MODULES[1] not in sys.modules
 
 
-# ------------------------------------------------------- b. transformers
-def test_transformers_modeling_utils_aliases(monkeypatch):
+# ------------------------------------------- transformers (no patch needed)
+def test_pinned_transformers_keeps_modeling_utils_helpers():
+    """mmaction (VindLU), mmpretrain (BLIP, RAM) and mmdet (GLIP) import
+    these from ``transformers.modeling_utils``; transformers >= 4.50 moved
+    them, which is why tools/env.sh pins ``transformers<4.50`` instead of
+    patching. Fails if the pin is lifted."""
     import transformers.modeling_utils as mu
-    import transformers.pytorch_utils as pu
-    moved = [
-        'apply_chunking_to_forward', 'find_pruneable_heads_and_indices',
-        'prune_linear_layer'
-    ]
-    for name in moved:
-        monkeypatch.delattr(mu, name, raising=False)
-    with pytest.raises(ImportError):
-        from transformers.modeling_utils import \
-            apply_chunking_to_forward  # noqa: F401
-    added = compat.fix_transformers_modeling_utils(mu)
-    assert sorted(added) == sorted(moved)
-    # the exact import statement used by mmaction/mmpretrain now works
-    from transformers.modeling_utils import (apply_chunking_to_forward,
-                                             find_pruneable_heads_and_indices,
-                                             prune_linear_layer)
-    assert apply_chunking_to_forward is pu.apply_chunking_to_forward
-    assert find_pruneable_heads_and_indices is \
-        pu.find_pruneable_heads_and_indices
-    assert prune_linear_layer is pu.prune_linear_layer
-    assert compat.fix_transformers_modeling_utils(mu) == []
+    names = ('apply_chunking_to_forward', 'find_pruneable_heads_and_indices',
+             'prune_linear_layer', 'GenerationConfig', 'GenerationMixin',
+             'PretrainedConfig')
+    assert [n for n in names if not hasattr(mu, n)] == []
 
 
-def test_transformers_aliases_on_bare_module():
-    bare = types.ModuleType('transformers.modeling_utils')
-    added = compat.fix_transformers_modeling_utils(bare)
-    assert set(added) == set(compat.TRANSFORMERS_MODELING_UTILS_NAMES)
-    import transformers
-    assert bare.GenerationConfig is transformers.GenerationConfig
-    assert bare.PretrainedConfig is transformers.PretrainedConfig
-
-
-# -------------------------------------------------------------- c. numpy
+# -------------------------------------------------------------- b. numpy
 NUMPY_ALIASES = ('in1d', 'trapz', 'NAN', 'Inf')
 
 
@@ -171,44 +146,10 @@ def test_np_inf_nan_in_mmaction_code(numpy_without_aliases):
     assert out['img_shape'] == (20, 20)  # uses np.Inf as min/max initial
 
 
-# ----------------------------------------------------------- d. hue NEP50
+# ------------------------------------------------ c. ColorJitter hue NEP50
 def _rgb_image(seed=0, shape=(6, 7, 3)):
     return np.random.RandomState(seed).randint(
         0, 256, size=shape).astype(np.uint8)
-
-
-def _reference_mmcv_hue(img, factor):
-    """numpy-1.x result of mmcv.adjust_hue (cv2 backend), in Python ints."""
-    import cv2
-    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV_FULL)
-    shift = int(factor * 255) % 256  # numpy 1.x uint8 cast wraps
-    hsv[..., 0] = (hsv[..., 0].astype(np.int64) + shift) % 256
-    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR_FULL)
-
-
-@pytest.mark.parametrize('factor', [-0.5, -0.1, 0.1, 0.37])
-def test_mmcv_adjust_hue_negative_factor(factor):
-    import mmcv
-    img = _rgb_image()
-    np.testing.assert_array_equal(
-        mmcv.adjust_hue(img, factor), _reference_mmcv_hue(img, factor))
-    np.testing.assert_array_equal(
-        mmcv.image.photometric.adjust_hue(img, factor, backend='cv2'),
-        _reference_mmcv_hue(img, factor))
-
-
-def test_mmcv_adjust_hue_pillow_backend_negative_factor():
-    import mmcv
-    from PIL import Image
-    img = _rgb_image(1)
-    out = mmcv.adjust_hue(img, -0.1, backend='pillow')
-    h, s, v = Image.fromarray(img[..., ::-1], mode='RGB').convert(
-        'HSV').split()
-    h = Image.fromarray(
-        ((np.array(h, dtype=np.int64) + 231) % 256).astype(np.uint8), 'L')
-    expected = np.array(
-        Image.merge('HSV', (h, s, v)).convert('RGB'))[..., ::-1]
-    np.testing.assert_array_equal(out, expected)
 
 
 @pytest.mark.parametrize('factor', [-0.5, -0.2, -0.01, 0.0, 0.3, 0.5])
@@ -238,11 +179,13 @@ def test_mmaction_colorjitter_transform_negative_hue():
     assert not np.array_equal(out[0], imgs[0])
 
 
-def test_hue_fix_idempotent():
-    assert compat.fix_hue_uint8_overflow(force=True) == []
+def test_colorjitter_hue_fix_idempotent():
+    from mmaction.datasets.transforms import ColorJitter
+    assert compat.fix_colorjitter_hue_overflow() is False
+    assert ColorJitter.adjust_hue is compat._colorjitter_adjust_hue
 
 
-# --------------------------------------------------- e. torch.load safety
+# --------------------------------------------------- d. torch.load safety
 class _TinyModel(nn.Module):
 
     def __init__(self):
@@ -409,64 +352,6 @@ def test_history_buffer_getattr_is_restricted():
         compat._history_buffer_getattr(HistoryBuffer, '__init__')
     with pytest.raises(pickle.UnpicklingError):
         compat._history_buffer_getattr(os, 'system')
-
-
-# --------------------------------------------------------- f. mmcv c++ std
-SAMPLE_SETUP_PY = """
-        extra_compile_args = {
-            'nvcc': [cuda_args, '-std=c++14'] if cuda_args else ['-std=c++14'],
-            'cxx': ['-std=c++14'],
-        }
-            if parse_version(torch.__version__) <= parse_version('1.12.1'):
-                extra_compile_args['cxx'] = ['-std=c++14']
-            else:
-                extra_compile_args['cxx'] = ['-std=c++17']
-            if parse_version(torch.__version__) <= parse_version('1.12.1'):
-                extra_compile_args['cxx'] = ['/std:c++14']
-            else:
-                extra_compile_args['cxx'] = ['/std:c++17']
-            extra_compile_args['cxx'] = ['-Wall', '-std=c++17']
-        # the argument ['std=c++14'] must be added here.
-"""
-
-
-def test_patch_mmcv_setup_py_rewrites_every_flag():
-    text, n = compat.patch_mmcv_setup_py(SAMPLE_SETUP_PY, 'c++20')
-    assert n == 8
-    assert '-std=c++14' not in text and '-std=c++17' not in text
-    assert '/std:c++14' not in text and '/std:c++17' not in text
-    assert text.count('-std=c++20') == 6 and text.count('/std:c++20') == 2
-    assert "['std=c++14']" in text  # a comment, not a flag: left alone
-    with pytest.raises(ValueError):
-        compat.patch_mmcv_setup_py(SAMPLE_SETUP_PY, 'c++20; rm -rf /')
-
-
-def test_mmcv_cxx_std_flag_rule():
-    assert compat.mmcv_cxx_std_flag('2.14.1') == 'c++20'
-    assert compat.mmcv_cxx_std_flag('2.14.1+cu130') == 'c++20'
-    assert compat.mmcv_cxx_std_flag('2.5.1') == 'c++17'
-    assert compat.torch_cxx_std_from_source(
-        "cpp_flag = cpp_flag_prefix + 'c++17'") == 'c++17'
-    import torch.utils.cpp_extension as ce
-    detected = compat.mmcv_cxx_std_flag(torch.__version__, ce.__file__)
-    if compat._version_tuple(torch.__version__)[:2] >= (2, 13):
-        assert detected == 'c++20'  # read from the installed torch
-
-
-def test_compat_cli_patches_setup_py(tmp_path):
-    setup_py = tmp_path / 'setup.py'
-    setup_py.write_text(SAMPLE_SETUP_PY)
-    script = os.path.join(REPO_ROOT, 'umt_mm', 'compat.py')
-    std = subprocess.run([sys.executable, script, 'mmcv-cxx-std'],
-                         check=True, capture_output=True,
-                         text=True).stdout.strip()
-    assert std == compat.mmcv_cxx_std_flag(
-        torch.__version__,
-        os.path.join(os.path.dirname(torch.__file__), 'utils',
-                     'cpp_extension.py'))
-    subprocess.run([sys.executable, script, 'patch-mmcv-setup',
-                    str(setup_py), 'c++20'], check=True, capture_output=True)
-    assert '-std=c++1' not in setup_py.read_text()
 
 
 def test_apply_compat_patches_idempotent():
