@@ -22,7 +22,13 @@ env_cfg = dict(
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 
-vis_backends = [dict(type='LocalVisBackend')]
+# LocalVisBackend: <work_dir>/<time>/vis_data/scalars.json; TensorBoard
+# (tensorboard --logdir work_dirs) when the tensorboard package is installed,
+# else off with a warning (umt_mm/engine/vis_backends.py)
+vis_backends = [
+    dict(type='LocalVisBackend'),
+    dict(type='OptionalTensorboardVisBackend')
+]
 visualizer = dict(type='ActionVisualizer', vis_backends=vis_backends)
 
 log_level = 'INFO'
