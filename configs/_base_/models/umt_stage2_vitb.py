@@ -1,8 +1,11 @@
 # UMT stage 2 (multimodal), ViT-B/16 student initialised from stage 1,
 # CLIP-ViT-B/16 teacher for UTA, BERT-base (cross-attention from layer 9).
-stage1_checkpoint = None  # e.g. 'work_dirs/stage1_vitb/epoch_200.pth'
-text_model = 'checkpoints/bert-base-uncased'  # any transformers BERT dir
-teacher_checkpoint = None  # e.g. 'checkpoints/clip/ViT-B-16.pt'
+# Weights (set in the child's ``model`` or with --cfg-options):
+#   model.vision_pretrained: stage-1 checkpoint, e.g.
+#     'work_dirs/stage1_vitb/epoch_200.pth' (becomes the Pretrained init_cfg
+#     of vision_encoder (backbone.*) and distill_head (head.*)),
+#   model.teacher.pretrained: CLIP, e.g. 'checkpoints/clip/ViT-B-16.pt',
+#   model.text_encoder.pretrained: any transformers BERT directory.
 model = dict(
     type='UMTStage2',
     data_preprocessor=dict(
@@ -19,10 +22,10 @@ model = dict(
         drop_path_rate=0.1,
         return_layers=6,
         with_cp=True),
-    vision_pretrained=stage1_checkpoint,
+    vision_pretrained=None,
     text_encoder=dict(
         type='UMTTextEncoder',
-        pretrained=text_model,
+        pretrained='checkpoints/bert-base-uncased',
         fusion_layer=9,
         freeze_layers=0,  # TVTSv2 degradation-free: e.g. 9 (+ embeddings)
         with_cp=True),
@@ -31,7 +34,7 @@ model = dict(
         arch='b16',
         input_resolution=224,
         return_layers=6,
-        pretrained=teacher_checkpoint),
+        pretrained=None),
     # the official multi-modality decoders use LayerNorm's default eps
     distill_head=dict(
         type='UMTDistillHead', in_channels=768, out_channels=512,

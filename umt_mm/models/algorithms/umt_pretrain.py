@@ -5,6 +5,7 @@ import torch
 from mmengine.model import BaseModel
 
 from ...registry import MODELS
+from .token_alignment import check_alignment, mask_and_targets
 
 
 @MODELS.register_module()
@@ -49,6 +50,7 @@ class UMTPretrain(BaseModel):
         if not self.backbone.return_layers:
             raise ValueError('the student backbone must set return_layers '
                              '(the number of aligned layers)')
+        check_alignment(self.backbone, self.teacher, self.head, self.masker)
 
     def train(self, mode: bool = True) -> 'UMTPretrain':
         super().train(mode)
@@ -80,11 +82,9 @@ class UMTPretrain(BaseModel):
              data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         """Unmasked token alignment loss of one batch."""
         video = self._video(inputs)
-        targets, attention = self.teacher_targets(video)
-        mask = self.make_mask(video, attention)
-        K, B, _, D = targets.shape
-        targets = targets[:, ~mask].view(K, B, -1, D)
-        student = self.backbone(video, mask)
+        mask, targets = mask_and_targets(video, self.backbone.grid,
+                                         self.teacher, self.masker)
+        student = self.backbone.forward_features(video, mask).layers
         return self.head.loss(student, targets, mask)
 
     def forward(self,
@@ -95,5 +95,6 @@ class UMTPretrain(BaseModel):
             return self.loss(inputs, data_samples)
         if mode == 'tensor':
             return self.extract_feat(inputs)
-        raise RuntimeError(f'UMTPretrain supports modes "loss" and "tensor",'
-                           f' not "{mode}" (stage 1 has no predictions)')
+        raise RuntimeError(f'{type(self).__name__} supports modes "loss" and '
+                           f'"tensor", not "{mode}" (pre-training has no '
+                           'predictions)')

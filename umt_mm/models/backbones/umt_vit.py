@@ -1,5 +1,5 @@
 """The UMT student: a vanilla video ViT without class token."""
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.logging import MMLogger
@@ -9,9 +9,28 @@ from torch.utils.checkpoint import checkpoint
 
 from ...checkpoint import load_init_cfg
 from ...checkpoint.student import STUDENT_ALLOW_MISSING
+from ...pos_embed import sincos_3d_table
 from ...registry import MODELS
 from ..layers import (Block, PatchEmbed3D, infer_grid, resize_pos_embed,
                       sincos_table)
+from ..maskers import gather_kept
+
+
+class ViTFeatures(NamedTuple):
+    """What :meth:`UMTViT.forward_features` returns.
+
+    Attributes:
+        tokens (Tensor): Last block output ``(B, n, C)`` of the kept
+            tokens, through ``norm`` when ``final_norm``.
+        layers (Tensor | None): The last ``return_layers`` block outputs,
+            each through ``norm``, ``(K, B, n, C)``; None when
+            ``return_layers`` is 0.
+        grid (tuple[int]): The input's token grid ``(T, H, W)``.
+    """
+
+    tokens: torch.Tensor
+    layers: Optional[torch.Tensor]
+    grid: Tuple[int, ...]
 
 
 @MODELS.register_module()
@@ -38,7 +57,8 @@ class UMTViT(BaseModule):
         drop_path_rate (float): Final stochastic depth rate (linear rule).
             Defaults to 0.
         norm_eps (float): LayerNorm epsilon. Defaults to 1e-6.
-        pos_embed (str): ``'sincos'`` (fixed, default) or ``'learnable'``.
+        pos_embed (str): ``'sincos'`` (fixed, default), ``'learnable'`` or
+            ``'sincos3d'`` (MVD's fixed space-time table).
         pretrain_grid (Sequence[int], optional): ``(T, H, W)`` token grid the
             sine-cosine table is built for, then resized to this model's grid
             as the official 16-frame / 384-pixel fine-tuning does (which also
@@ -94,9 +114,9 @@ class UMTViT(BaseModule):
         arch = self._parse_arch(arch)
         self.embed_dims = arch['embed_dims']
         self.num_layers = arch['num_layers']
-        if pos_embed not in ('sincos', 'learnable'):
-            raise ValueError(f"pos_embed must be 'sincos' or 'learnable', "
-                             f'got {pos_embed!r}')
+        if pos_embed not in ('sincos', 'learnable', 'sincos3d'):
+            raise ValueError("pos_embed must be 'sincos', 'learnable' or "
+                             f"'sincos3d', got {pos_embed!r}")
         if out_type not in ('tokens', 'featmap'):
             raise ValueError(f"out_type must be 'tokens' or 'featmap', "
                              f'got {out_type!r}')
@@ -110,6 +130,8 @@ class UMTViT(BaseModule):
         self.num_cp_layers = self.num_layers if num_cp_layers is None \
             else num_cp_layers
         self.compile_blocks = compile_blocks
+        self.num_frames, self.img_size = num_frames, img_size
+        self.patch_size, self.tubelet_size = patch_size, tubelet_size
         self.grid = (num_frames // tubelet_size, img_size // patch_size,
                      img_size // patch_size)
 
@@ -143,7 +165,8 @@ class UMTViT(BaseModule):
     def _init_pos_embed(self, kind: str,
                         pretrain_grid: Optional[Sequence[int]]) -> None:
         src = tuple(pretrain_grid) if pretrain_grid else self.grid
-        table = sincos_table(src[0] * src[1] * src[2], self.embed_dims)
+        table = sincos_3d_table(src, self.embed_dims) if kind == 'sincos3d' \
+            else sincos_table(src[0] * src[1] * src[2], self.embed_dims)
         if src != self.grid:
             table = resize_pos_embed(table, src, self.grid)
         if kind == 'learnable':
@@ -212,14 +235,37 @@ class UMTViT(BaseModule):
         MMLogger.get_current_instance().info(
             f'Resized {key} from grid {src_grid} to {self.grid}.')
 
+    def fit_pos_embed(self, grid: Sequence[int]) -> torch.Tensor:
+        """The positional embedding for an input token grid ``(T, H, W)``.
+
+        The model's own grid uses the table as is. Fewer frames at the same
+        spatial size take its first ``T*H*W`` rows (the table is flattened
+        over time then space; the official image / short-clip table). The
+        same frames at another spatial size resize it bicubically per frame
+        (the official detector's online interpolation for whole frames).
+
+        Raises:
+            ValueError: more frames than ``num_frames``, or another frame
+                count together with another spatial size.
+        """
+        grid = tuple(grid)
+        if grid == self.grid:
+            return self.pos_embed
+        if grid[1:] == self.grid[1:] and grid[0] < self.grid[0]:
+            return self.pos_embed[:, :grid[0] * grid[1] * grid[2]]
+        if grid[0] == self.grid[0]:
+            return resize_pos_embed(self.pos_embed, self.grid, grid)
+        raise ValueError(f'input gives a token grid {grid} but the model '
+                         f'is built for {self.grid} (num_frames / '
+                         'img_size in the backbone config): fewer frames '
+                         'at the same size, or the same frames at another '
+                         'size, are supported')
+
     def tokens(self, x: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int, ...]]:
-        """Patch-embed a video and add the positional embedding."""
+        """Patch-embed a video and add the positional embedding fitted to
+        its token grid (:meth:`fit_pos_embed`)."""
         x, grid = self.patch_embed(x)
-        if grid != self.grid:
-            raise ValueError(f'input gives a token grid {grid} but the model '
-                             f'is built for {self.grid} (num_frames / '
-                             'img_size in the backbone config)')
-        return x + self.pos_embed.to(x.dtype), grid
+        return x + self.fit_pos_embed(grid).to(x.dtype), grid
 
     def run_blocks(self, x: torch.Tensor) -> Tuple[torch.Tensor, list]:
         """Run every block; also collect the last ``return_layers`` outputs."""
@@ -270,31 +316,44 @@ class UMTViT(BaseModule):
             return self.run_blocks(x)
         return y, kept
 
-    def forward(self,
-                x: torch.Tensor,
-                mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Encode a video ``(B, C, T, H, W)``.
+    def forward_features(self,
+                         x: torch.Tensor,
+                         mask: Optional[torch.Tensor] = None) -> ViTFeatures:
+        """Encode a video ``(B, C, T, H, W)``: tokens and aligned layers.
 
         Args:
             x (Tensor): The video.
-            mask (Tensor, optional): Bool ``(B, T*H*W/256)``, True = dropped.
-                Every sample must keep the same number of tokens.
+            mask (Tensor, optional): Bool ``(B, N)`` over the input's
+                tokens, True = dropped. Every sample must keep the same
+                number of tokens.
+
+        Returns:
+            ViTFeatures: ``tokens``, ``layers`` (None without
+            ``return_layers``) and the token ``grid``.
+        """
+        x, grid = self.tokens(x)
+        if mask is not None:
+            x = gather_kept(x, mask)
+        x, kept = self.run_blocks(x)
+        layers = self.norm(torch.stack(kept)) if kept else None
+        tokens = self.norm(x) if self.final_norm else x
+        return ViTFeatures(tokens, layers, grid)
+
+    def forward(self,
+                x: torch.Tensor,
+                mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Encode a video ``(B, C, T, H, W)`` (see :meth:`forward_features`).
 
         Returns:
             Tensor: ``(K, B, N, C)`` aligned layers when ``return_layers``,
             else tokens ``(B, N, C)`` or a feature map ``(B, C, T, h, w)``.
         """
-        x, grid = self.tokens(x)
-        B, _, C = x.shape
-        if mask is not None:
-            x = x[~mask].reshape(B, -1, C)
-        x, kept = self.run_blocks(x)
+        out = self.forward_features(x, mask)
         if self.return_layers:
-            return self.norm(torch.stack(kept))
-        if self.final_norm:
-            x = self.norm(x)
+            return out.layers
         if self.out_type == 'featmap':
             if mask is not None:
                 raise ValueError("out_type='featmap' needs an unmasked input")
-            return x.transpose(1, 2).reshape(B, C, *grid)
-        return x
+            B, _, C = out.tokens.shape
+            return out.tokens.transpose(1, 2).reshape(B, C, *out.grid)
+        return out.tokens

@@ -9,6 +9,7 @@ from torch import nn
 from ...checkpoint import load_init_cfg
 from ...registry import MODELS
 from ..layers import sincos_table
+from ..maskers import gather_kept
 
 
 class LinearDecoder(nn.Module):
@@ -101,7 +102,7 @@ class UMTDistillHead(BaseModule):
             raise ValueError(f'head aligns {len(self.clip_decoder)} layers, '
                              f'the student returned {K}')
         pos = self.pos_table(mask.shape[1], x.device).to(x.dtype)
-        x = x + pos.expand(B, -1, -1)[~mask].view(B, n, C)
+        x = x + gather_kept(pos.expand(B, -1, -1), mask)
         return torch.stack(
             [dec(x[i]) for i, dec in enumerate(self.clip_decoder)])
 

@@ -1,3 +1,5 @@
-from .maskers import AttentionMasker, BaseMasker, RandomMasker, TubeMasker
+from .maskers import (AttentionMasker, BaseMasker, RandomMasker, TubeMasker,
+                      gather_kept)
 
-__all__ = ['BaseMasker', 'RandomMasker', 'TubeMasker', 'AttentionMasker']
+__all__ = ['BaseMasker', 'RandomMasker', 'TubeMasker', 'AttentionMasker',
+           'gather_kept']

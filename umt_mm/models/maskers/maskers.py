@@ -12,6 +12,20 @@ import torch
 from ...registry import MODELS
 
 
+def gather_kept(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The kept tokens of ``x``: ``(..., B, N, C)`` -> ``(..., B, n, C)``.
+
+    Args:
+        x (Tensor): Tokens (student inputs, teacher targets of K layers,
+            position tables), batch and token dims third and second last.
+        mask (Tensor): Bool ``(B, N)``, True = dropped; every row keeps
+            the same number ``n`` of tokens.
+    """
+    B, N, C = x.shape[-3:]
+    kept = x.reshape(-1, B, N, C)[:, ~mask]
+    return kept.view(*x.shape[:-3], B, -1, C)
+
+
 class BaseMasker:
     """Common ``mask_ratio`` handling.
 

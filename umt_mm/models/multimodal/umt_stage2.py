@@ -8,6 +8,7 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from ...registry import MODELS
+from ..algorithms.token_alignment import check_alignment, mask_and_targets
 from .losses import mask_tokens, sample_hard_negatives, vtc_loss
 
 DEFAULT_LOSS_WEIGHTS = dict(vtc=1.0, vtm=1.0, mlm=1.0, uta=1.0)
@@ -137,17 +138,17 @@ class UMTStage2(BaseModel):
         self._check()
 
     def _check(self) -> None:
-        if self.loss_weights['uta']:
+        uta = bool(self.loss_weights['uta'])
+        if uta:
             if self.teacher is None or self.distill_head is None:
                 raise ValueError('UTA (loss_weights.uta > 0) needs a teacher '
                                  'and a distill_head')
             if not self.vision_encoder.return_layers:
                 raise ValueError('UTA needs vision_encoder.return_layers > 0')
+        names = ('vision_encoder', 'teacher', 'distill_head')
         for masker in (self.video_masker, self.image_masker):
-            if masker is not None and masker.needs_attention \
-                    and self.teacher is None:
-                raise ValueError(f'{masker} needs the teacher attention but '
-                                 'no teacher is configured')
+            check_alignment(self.vision_encoder, self.teacher,
+                            self.distill_head if uta else None, masker, names)
 
     # ------------------------------------------------------------------ init
     def _pretrained_init_cfgs(self, path: str) -> None:
@@ -176,37 +177,20 @@ class UMTStage2(BaseModel):
     def _video(inputs: torch.Tensor) -> torch.Tensor:
         return inputs.flatten(0, 1) if inputs.dim() == 6 else inputs
 
-    def _pos_embed(self, grid: Tuple[int, ...]) -> torch.Tensor:
-        bb = self.vision_encoder
-        if tuple(grid) == tuple(bb.grid):
-            return bb.pos_embed
-        if tuple(grid[1:]) == tuple(bb.grid[1:]) and grid[0] < bb.grid[0]:
-            # the sine-cosine table is flattened over time then space, so its
-            # first T*L rows are the table of a T-frame input (official
-            # ``img_pos_embed`` for images)
-            return bb.pos_embed[:, :grid[0] * grid[1] * grid[2]]
-        raise ValueError(f'input token grid {grid} does not fit the vision '
-                         f'encoder grid {bb.grid}')
-
     def encode_vision(self, video: torch.Tensor,
                       mask: Optional[torch.Tensor] = None
                       ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """``(B, C, T, H, W)`` -> kept tokens ``(B, n, C)`` and UTA layers.
 
+        Images and shorter clips use the leading rows of the position table
+        (:meth:`UMTViT.fit_pos_embed`).
+
         Returns:
             tuple: the final-norm tokens and the ``(K, B, n, C)`` aligned
             layers (None when ``return_layers`` is 0).
         """
-        bb = self.vision_encoder
-        x, grid = bb.patch_embed(video)
-        x = x + self._pos_embed(grid).to(x.dtype)
-        B, _, C = x.shape
-        if mask is not None:
-            x = x[~mask].reshape(B, -1, C)
-        x, kept = bb.run_blocks(x)
-        tokens = bb.norm(x)
-        aligned = bb.norm(torch.stack(kept)) if kept else None
-        return tokens, aligned
+        out = self.vision_encoder.forward_features(video, mask)
+        return out.tokens, out.layers
 
     def pool_vision(self, tokens: torch.Tensor,
                     num_frames: int = 1) -> torch.Tensor:
@@ -222,27 +206,13 @@ class UMTStage2(BaseModel):
                          ) -> Tuple[Optional[torch.Tensor],
                                     Optional[torch.Tensor]]:
         """Student mask ``(B, T*L)`` and the UTA targets at kept tokens."""
-        B, _, T = video.shape[:3]
-        masker = self.image_masker if T == 1 else self.video_masker
-        need_teacher = self.teacher is not None and (
-            self.loss_weights['uta'] or
-            (masker is not None and masker.needs_attention))
-        targets = attention = None
-        if need_teacher:
-            targets, attention = self.teacher.encode_video(video)
-        if masker is None:
-            mask = None
-        else:
-            _, h, w = self.vision_encoder.grid
-            mask = masker(B, T, h * w, attention=attention,
-                          device=video.device)
-        if targets is not None and self.loss_weights['uta']:
-            K, _, _, D = targets.shape
-            if mask is not None:
-                targets = targets[:, ~mask].view(K, B, -1, D)
-        else:
-            targets = None
-        return mask, targets
+        bb = self.vision_encoder
+        T = video.shape[2]
+        grid = (T // bb.tubelet_size, ) + tuple(bb.grid[1:])
+        return mask_and_targets(
+            video, grid, self.teacher,
+            self.image_masker if T == 1 else self.video_masker,
+            with_targets=bool(self.loss_weights['uta']))
 
     # ------------------------------------------------------------------ text
     def text_inputs(self, data_samples: List, key: str = 'input_ids'
