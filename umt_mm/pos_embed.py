@@ -66,3 +66,33 @@ def infer_grid(num_tokens: int, ref_grid: Sequence[int]) -> Tuple[int, ...]:
         return (num_tokens // (h * w), h, w)
     raise ValueError(f'cannot infer a (T, H, W) grid for {num_tokens} tokens '
                      f'(model grid {tuple(ref_grid)})')
+
+
+def _sincos_1d(dim: int, pos: np.ndarray) -> np.ndarray:
+    """``(M, dim)``: sines of ``pos * 10000 ** (-j / (dim / 2))``, then
+    cosines (MAE's layout: halves, not interleaved)."""
+    omega = 1. / 10000**(np.arange(dim // 2, dtype=np.float64) / (dim / 2))
+    angles = pos.reshape(-1, 1).astype(np.float64) * omega[None]
+    return np.concatenate([np.sin(angles), np.cos(angles)], axis=1)
+
+
+def sincos_3d_table(grid: Sequence[int], dim: int) -> torch.Tensor:
+    """Space-time sine-cosine table of MAE-ST / MVD, ``(1, T*H*W, dim)``.
+
+    A quarter of the channels encode the frame index, three quarters the
+    2-D position (half the column, then half the row), in that order; the
+    tokens run over ``(T, H, W)`` as the student flattens them.
+    """
+    t, h, w = grid
+    if dim % 16:
+        raise ValueError(f'sincos3d needs dims divisible by 16, got {dim}')
+    d_t, d_s = dim // 4, dim // 4 * 3
+    rows, cols = np.meshgrid(np.arange(h), np.arange(w), indexing='ij')
+    spatial = np.concatenate([_sincos_1d(d_s // 2, cols),
+                              _sincos_1d(d_s // 2, rows)], axis=1)
+    temporal = _sincos_1d(d_t, np.arange(t))
+    table = np.concatenate([
+        np.repeat(temporal[:, None], h * w, axis=1),
+        np.repeat(spatial[None], t, axis=0)
+    ], axis=2)
+    return torch.from_numpy(table.reshape(1, t * h * w, dim)).float()
