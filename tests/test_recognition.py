@@ -18,8 +18,7 @@ init_default_scope('mmaction')
 from mmaction.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS  # noqa: E402
 from mmaction.structures import ActionDataSample  # noqa: E402
 
-from umt_mm.checkpoint import (convert_layout, extract_student,  # noqa
-                               save_checkpoint_atomic)
+from umt_mm.checkpoint import convert_layout, extract_student  # noqa
 
 TINY = dict(embed_dims=32, num_layers=2, num_heads=2)
 
@@ -261,21 +260,11 @@ def test_channel_maps_shipped(repo_root):
     assert k710[rows[0]] == 'abseiling' and k710[rows[399]] == 'zumba'
 
 
-def test_finetune_test_infer_tools(tmp_path, demo_data, run_tool):
+def test_finetune_test_infer_tools(tmp_path, demo_data, run_tool,
+                                   stage1_run):
     """tools/train.py -> tools/test.py (--dump, 12 views) -> tools/infer.py
-    on the demo data, initialised from a stage-1 style checkpoint."""
-    student = _student_state()
-    student.pop('pos_embed')
-    tiny = build_recognizer()  # noqa: F841 (same arch as the config below)
-    s1 = MODELS.build(dict(type='UMTViT', arch=dict(embed_dims=64,
-                                                    num_layers=4,
-                                                    num_heads=4),
-                           img_size=64, return_layers=2))
-    s1.init_weights()
-    ckpt = str(tmp_path / 'stage1.pth')
-    save_checkpoint_atomic(
-        {'state_dict': {f'backbone.{k}': v
-                        for k, v in s1.state_dict().items()}}, ckpt)
+    on the demo data, initialised from the shared stage-1 run's student."""
+    ckpt = stage1_run.checkpoint()
     work = str(tmp_path / 'work')
     train_list = osp.join(demo_data, 'train_list.txt')
     val_list = osp.join(demo_data, 'val_list.txt')
