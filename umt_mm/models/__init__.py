@@ -1,5 +1,5 @@
 from . import algorithms, backbones, heads, maskers, teachers  # noqa: F401
-from . import multimodal  # noqa: F401
+from . import multimodal, targets  # noqa: F401
 from .algorithms import UMTPretrain
 from .backbones import UMTViT
 from .heads import UMTDistillHead
