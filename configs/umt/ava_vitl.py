@@ -16,3 +16,6 @@ model = dict(
 train_dataloader = dict(batch_size=4)
 randomness = dict(seed=6666)
 default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=2))
+official_recipe = dict(
+    gpus=32, script='single_modality/action_detection/exp/'
+    'l16_ptk710_ftk710_ftava_f8_res224.sh')

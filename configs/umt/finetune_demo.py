@@ -58,8 +58,17 @@ test_dataloader = dict(
 
 max_epochs = 25
 warmup_epochs = 2
+# fp32 on the CPU: the recipe's optimizer without its mixed precision
 optim_wrapper = dict(
-    optimizer=dict(lr=1e-3), paramwise_cfg=dict(layer_decay_rate=0.9))
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(
+        type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.05),
+    constructor='RecognizerLayerDecayOptimWrapperConstructor',
+    paramwise_cfg=dict(
+        layer_decay_rate=0.9,
+        flat_decay_mult=0.0,
+        custom_keys={'.pos_embed': dict(decay_mult=0.0)}))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0,
          end=warmup_epochs, convert_to_iter_based=True),

@@ -1,8 +1,13 @@
-# Zero-shot lsmdc retrieval with a UMT-L stage-2 checkpoint (t2v / v2t R@1/5/10,
-# mean / median rank, VTM re-ranking of the top 128):
-#   python tools/convert/official_umt.py b16_25m.pth ckpt.pth   (official)
+# Zero-shot lsmdc retrieval with a UMT-L stage-2 checkpoint (t2v / v2t
+# R@1/5/10, mean / median rank, VTM re-ranking of the top 128):
+#   python tools/convert/official_umt.py l16_25m.pth ckpt.pth   (official)
 #   tools/dist_test.sh configs/umt/retrieval_lsmdc_vitl.py ckpt.pth 8
 _base_ = [
     '../_base_/models/umt_stage2_retrieval_vitl.py',
     '../_base_/datasets/retrieval_lsmdc.py', '../_base_/default_runtime.py'
 ]
+# official l16.py: max_txt_l 96 (b16.py: 64)
+test_dataloader = dict(dataset=dict(pipeline=[
+    dict(t, max_length=96) if t.type == 'TokenizeText' else t
+    for t in _base_.test_dataloader.dataset.pipeline]))
+official_recipe = dict(script='multi_modality/exp/zero_shot/ret_lsmdc/l16.py')

@@ -1,8 +1,9 @@
-# Zero-shot msrvtt retrieval with a UMT-L stage-2 checkpoint (t2v / v2t R@1/5/10,
-# mean / median rank, VTM re-ranking of the top 128):
-#   python tools/convert/official_umt.py b16_25m.pth ckpt.pth   (official)
+# Zero-shot msrvtt retrieval with a UMT-L stage-2 checkpoint (t2v / v2t
+# R@1/5/10, mean / median rank, VTM re-ranking of the top 128):
+#   python tools/convert/official_umt.py l16_25m.pth ckpt.pth   (official)
 #   tools/dist_test.sh configs/umt/retrieval_msrvtt_vitl.py ckpt.pth 8
 _base_ = [
     '../_base_/models/umt_stage2_retrieval_vitl.py',
     '../_base_/datasets/retrieval_msrvtt.py', '../_base_/default_runtime.py'
 ]
+official_recipe = dict(script='multi_modality/exp/zero_shot/ret_msrvtt/l16.py')

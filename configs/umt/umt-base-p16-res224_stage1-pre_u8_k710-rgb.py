@@ -2,17 +2,16 @@
 # (alias: ft_k710_vitb). Set the stage-1 checkpoint (umt_mm, or official
 # encoder.* / stage-2 vision_encoder.* — only the student is loaded):
 #   --cfg-options model.backbone.init_cfg.checkpoint=umt://PATH
+# The schedule is umt_ft_adamw.py's default (35 epochs, 2 warm-up, 2e-4).
 _base_ = [
     '../_base_/models/umt_cls_vitb.py', '../_base_/datasets/kinetics710_ft.py',
-    '../_base_/schedules/umt_ft_adamw.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/umt_ft_adamw.py', '../_base_/ft_runtime.py'
 ]
-num_classes = 710
 model = dict(
     backbone=dict(init_cfg=dict(
-        type='Pretrained', checkpoint='umt://checkpoints/umt_base_stage1.pth')),
-    cls_head=dict(num_classes=num_classes),
-    data_preprocessor=dict(blending=dict(augments=[
-        dict(type='MixupBlending', alpha=0.8, num_classes=num_classes),
-        dict(type='CutmixBlending', alpha=1.0, num_classes=num_classes)
-    ])))
-default_hooks = dict(checkpoint=dict(save_best='auto', max_keep_ckpts=2))
+        type='Pretrained',
+        checkpoint='umt://checkpoints/umt_base_stage1.pth')),
+    **_base_.label_model)
+official_recipe = dict(
+    gpus=16, script='single_modality/exp/finetuning/'
+    'k710/b16_ptk710_ftk710_f8_res224.sh')

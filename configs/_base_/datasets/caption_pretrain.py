@@ -10,7 +10,8 @@ img_size = 224
 algorithm_keys = ('input_ids', 'attention_mask', 'source_idx')
 common_tail = [
     dict(type='RandomResizedCrop', area_range=(0.5, 1.0)),
-    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
+    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False,
+         interpolation='bicubic'),  # official RandomResizedCrop: bicubic
     dict(type='Flip', flip_ratio=0.5),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='TokenizeText', tokenizer=tokenizer_dir, max_length=max_txt_len),

@@ -5,14 +5,16 @@ video_root = 'data/msrvtt/videos'
 tokenizer_dir = 'checkpoints/bert-base-uncased'
 num_frames = 4
 img_size = 224
+max_txt_len = 32  # official max_txt_l (ret_msrvtt/b16.py)
 test_pipeline = [
     dict(type='DecordInit', io_backend='disk'),
     dict(type='UniformSample', clip_len=num_frames, num_clips=1,
-         test_mode=True),  # middle frame of each segment
+         test_mode=True),  # middle frame of each segment (official 'middle')
     dict(type='DecordDecode'),
-    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
+    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False,
+         interpolation='bicubic'),
     dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='TokenizeText', tokenizer=tokenizer_dir, max_length=32),
+    dict(type='TokenizeText', tokenizer=tokenizer_dir, max_length=max_txt_len),
     dict(type='PackActionInputs',
          algorithm_keys=('input_ids', 'attention_mask', 'text_ids',
                          'video_idx'))

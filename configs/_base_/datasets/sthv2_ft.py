@@ -1,6 +1,15 @@
 # Something-Something V2 (mmaction2 layout, tools/data/sthv2): no flip (it
 # changes "left"/"right" labels), 2 clips x 3 crops at test (paper Table 11).
 _base_ = ['./video_ft_u8.py']
+num_classes = 174
+# the class-count keys of the recognizer; children merge them with
+# ``model = _base_.label_model``
+label_model = dict(
+    cls_head=dict(num_classes=num_classes),
+    data_preprocessor=dict(blending=dict(augments=[
+        dict(type='MixupBlending', alpha=0.8, num_classes=num_classes),
+        dict(type='CutmixBlending', alpha=1.0, num_classes=num_classes)
+    ])))
 train_pipeline = [
     dict(type='DecordInit'),
     dict(type='UniformSample', clip_len=8, num_clips=1),

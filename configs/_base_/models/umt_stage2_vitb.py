@@ -21,7 +21,7 @@ model = dict(
         tubelet_size=1,
         drop_path_rate=0.1,
         return_layers=6,
-        with_cp=True),
+        with_cp=False),  # official use_checkpoint=False (text side: True)
     vision_pretrained=None,
     text_encoder=dict(
         type='UMTTextEncoder',
@@ -46,4 +46,6 @@ model = dict(
     temp_range=(0.001, 0.5),
     loss_weights=dict(vtc=1.0, vtm=1.0, mlm=1.0, uta=1.0),
     mlm_prob=0.5,
-    keep_temporal=False)
+    # per-frame features at test (official keep_temporal=True; training
+    # with masking pools the clip either way)
+    keep_temporal=True)

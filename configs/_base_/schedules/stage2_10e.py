@@ -1,6 +1,13 @@
-# UMT stage-2 schedule (paper / official multi_modality): AdamW lr 1e-4,
-# wd 0.02, 10 epochs, 1 linear warm-up epoch then cosine to 1% of the lr,
-# bf16 autocast (AmpOptimWrapper). The lr is absolute for 128 x 32 GPUs.
+# UMT stage-2 schedule (official multi_modality/exp/pretraining/*.py with
+# utils/{optimizer,scheduler}.py): AdamW lr 1e-4, wd 0.02 (none on 1-D
+# parameters and biases; the scalar ``temp`` is decayed as officially),
+# 10 epochs, 1 linear warm-up epoch from 1% of the lr, cosine to 1% of the
+# lr. The lr is absolute (not scaled): batch 128 per GPU on 16 GPUs (B,
+# 2048) or 32 GPUs (L, 4096). Official cosine is clipped at 1% (max(0.01,
+# cos)); mmengine's eta_min_ratio scales it into [1%, 100%] (at most 1% of
+# the lr apart). Precision: the one key ``optim_wrapper.dtype``: 'bfloat16'
+# (default), 'float16' (with mmengine's dynamic loss scaler, as the
+# official fp16=True) or 'float32'; AmpOptimWrapper needs a GPU.
 base_lr = 1e-4
 max_epochs = 10
 warmup_epochs = 1
@@ -12,13 +19,10 @@ optim_wrapper = dict(
     paramwise_cfg=dict(
         norm_decay_mult=0.0,
         bias_decay_mult=0.0,
-        custom_keys={
-            '.pos_embed': dict(decay_mult=0.),
-            'temp': dict(decay_mult=0.)
-        }),
+        custom_keys={'.pos_embed': dict(decay_mult=0.)}),
     clip_grad=None)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, end_factor=1.0, by_epoch=True,
+    dict(type='LinearLR', start_factor=0.01, end_factor=1.0, by_epoch=True,
          begin=0, end=warmup_epochs, convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs,
          eta_min_ratio=0.01, by_epoch=True, begin=warmup_epochs,
