@@ -8,9 +8,12 @@ Usage::
 
 Runs the config's ``test_pipeline`` (all its views, averaged as the head's
 ``average_clips`` says) through mmaction2's ``init_recognizer`` /
-``inference_recognizer``. ``--label-map``: one class name per line (e.g.
-``data/demo/classes.txt``, ``configs/umt/k710_channel_map/label_map_k710.txt``);
-without it class indices are printed.
+``inference_recognizer``; the checkpoint is loaded with
+:func:`umt_mm.checkpoint.load_weights` (shape or key mismatches are
+errors). ``--label-map``: one class name per line (e.g.
+``data/demo/classes.txt``,
+``configs/umt/k710_channel_map/label_map_k710.txt``); without it class
+indices are printed.
 """
 import argparse
 import os.path as osp
@@ -24,6 +27,7 @@ import umt_mm  # noqa: E402,F401  (compat fixes + registration first)
 import torch  # noqa: E402
 from mmaction.apis import inference_recognizer, init_recognizer  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
+from umt_mm.checkpoint import load_weights  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -59,7 +63,10 @@ def main(argv=None):
     if cfg.get('test_pipeline') is None:
         raise SystemExit(f'{args.config} defines no test_pipeline')
     device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
-    model = init_recognizer(cfg, args.checkpoint, device=device)
+    model = init_recognizer(cfg, None, device='cpu')
+    # strict: a checkpoint of another shape or layout is refused
+    load_weights(model, args.checkpoint)
+    model.to(device)
     result = inference_recognizer(model, args.video)
     scores = result.pred_score.float().cpu()
     names = read_label_map(args.label_map, scores.numel()) \

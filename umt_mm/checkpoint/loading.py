@@ -113,7 +113,8 @@ def _resolve(model: nn.Module, checkpoint: Union[str, Mapping], layout: str,
             meta = dict(raw['meta'])
         state = unwrap_state_dict(raw, source)
     else:
-        source, state = source or 'state dict', dict(checkpoint)
+        source = source or 'state dict'
+        state = unwrap_state_dict(checkpoint, source)
     model_keys = set(model.state_dict())
     if layout == 'umt_mm' or (layout == 'auto' and _fits(
             _with_prefix(state, prefix, source) if prefix else state,
