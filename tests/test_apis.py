@@ -337,3 +337,24 @@ def test_optional_tensorboard_backend(tmp_path, monkeypatch):
     assert len(messages) == 1 and 'pip install tensorboard' in messages[0]
     assert not osp.exists(tmp_path / 'off') or not os.listdir(
         tmp_path / 'off')
+
+
+def test_progress_bar_hook(capsys):
+    from types import SimpleNamespace
+
+    from umt_mm.engine.progress_hook import ProgressBarHook
+    hook = ProgressBarHook()
+    runner = SimpleNamespace(test_loop=SimpleNamespace(dataloader=[0] * 3),
+                             val_loop=SimpleNamespace(dataloader=[0] * 2))
+    hook.before_test_epoch(runner)
+    for i in range(3):
+        hook.after_test_iter(runner, i)
+    hook.after_test_epoch(runner)
+    assert 'test: 100%' in capsys.readouterr().err.replace('\r', '\n')
+    only_val = ProgressBarHook(phases=('val', ))
+    only_val.before_test_epoch(runner)
+    only_val.after_test_iter(runner, 0)
+    only_val.after_test_epoch(runner)
+    assert capsys.readouterr().err == ''
+    with pytest.raises(ValueError, match='phases'):
+        ProgressBarHook(phases=('train', ))

@@ -11,7 +11,9 @@ default_hooks = dict(
     checkpoint=dict(
         type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best=None),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    sync_buffers=dict(type='SyncBuffersHook'))
+    sync_buffers=dict(type='SyncBuffersHook'),
+    # a tqdm bar over the batches of validation and testing
+    progress=dict(type='ProgressBarHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,
