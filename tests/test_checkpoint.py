@@ -246,6 +246,20 @@ def test_whole_model_load_shapes_and_allow_lists(tmp_path):
         load_weights(recognizer(SMALL), backbone_only, strict=False)
 
 
+def test_model_declared_allow_list():
+    """A stage-2 pre-training checkpoint into a retrieval model built
+    without teacher and UTA head: those keys are expected, no others."""
+    state = _stage2().state_dict()
+    retrieval = _stage2(teacher=None, distill_head=None, video_masker=None,
+                        loss_weights=dict(uta=0.0))
+    report = load_weights(retrieval, state)
+    assert report.unexpected and all(
+        k.startswith(('teacher.', 'distill_head.')) for k in report.unexpected)
+    state['itm_head.extra'] = torch.zeros(1)
+    with pytest.raises(CheckpointMismatchError, match='itm_head.extra'):
+        load_weights(retrieval, state)
+
+
 def test_whole_model_converts_a_registered_layout(tmp_path):
     """An official stage-1 file into UMTPretrain: the teacher is expected
     missing (layout allow-list), nothing else."""

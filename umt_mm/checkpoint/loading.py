@@ -11,8 +11,10 @@ Rules:
   load hooks, e.g. a learnable ``pos_embed`` resized to the model's grid or
   a classifier cut by ``channel_map``) is an error listing every such key
   with both shapes and the file.
-* Missing and unexpected keys are compared with allow-lists: the caller's
-  plus the layout's (:class:`umt_mm.checkpoint.registry.Layout`); keys
+* Missing and unexpected keys are compared with allow-lists: the caller's,
+  the layout's (:class:`umt_mm.checkpoint.registry.Layout`) and the
+  model's own ``ckpt_allow_missing`` / ``ckpt_allow_unexpected`` attributes
+  (e.g. a retrieval model built without the pre-training teacher); keys
   outside them are an error unless ``strict=False`` (which a config must
   ask for explicitly), then a warning.
 """
@@ -186,7 +188,10 @@ def load_weights(model: nn.Module,
     wrong = [k for k in state if k in own and state[k].shape != own[k].shape]
     missing = sorted(k for k in own if k not in state)
     unexpected = sorted(k for k in state if k not in own)
-    allowed_missing = tuple(layout_missing) + tuple(allow_missing)
+    allowed_missing = tuple(layout_missing) + tuple(allow_missing) + tuple(
+        getattr(model, 'ckpt_allow_missing', ()))
+    allow_unexpected = tuple(allow_unexpected) + tuple(
+        getattr(model, 'ckpt_allow_unexpected', ()))
     bad_missing = [k for k in missing if not _matches(k, allowed_missing)]
     bad_unexpected = [k for k in unexpected
                       if not _matches(k, allow_unexpected)]
