@@ -240,3 +240,52 @@ def test_stage2_weight_decay_on_temp():
     assert decay[id(model.proj.weight)] == pytest.approx(0.02)
     assert decay[id(model.proj.bias)] == 0
     assert decay[id(model.norm.weight)] == 0
+
+
+# The official ViT-L stage-2 layout (multi_modality/exp/pretraining/l16_*.py
+# and zero_shot/*/l16.py: vit_l14 student width 1024, 24 blocks, bert_large,
+# embed_dim=768): shapes from the official model definition.
+OFFICIAL_L_SHAPES = {
+    'vision_encoder.encoder.patch_embed.proj.weight': (1024, 3, 1, 16, 16),
+    'vision_proj.weight': (768, 1024),
+    'vision_proj.bias': (768, ),
+    'text_proj.weight': (768, 1024),
+    'text_proj.bias': (768, ),
+    'itm_head.weight': (2, 1024),
+    'text_encoder.bert.embeddings.word_embeddings.weight': (30522, 1024),
+}
+OFFICIAL_L_SHAPES.update({
+    f'vision_encoder.encoder.blocks.{i}.attn.qkv.weight': (3072, 1024)
+    for i in range(24)})
+
+
+def _stage2_l_on_meta(**model_cfg):
+    """The ViT-L zero-shot config's model on the meta device (no memory,
+    no BERT download: the text side from BERT-large's dimensions)."""
+    from mmaction.registry import MODELS
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    cfg = Config.fromfile(osp.join(CONFIGS, 'umt', 'retrieval_msrvtt_vitl.py'))
+    cfg.model.text_encoder.update(pretrained=None, bert_cfg=dict(
+        vocab_size=30522, hidden_size=1024, num_hidden_layers=24,
+        num_attention_heads=16, intermediate_size=4096))
+    cfg.model.update(model_cfg)
+    init_default_scope('mmaction')
+    with torch.device('meta'):
+        return MODELS.build(cfg.model)
+
+
+def test_official_l_stage2_layout_loads_into_l_config():
+    from umt_mm.checkpoint import CheckpointMismatchError, load_weights
+    from umt_mm.checkpoint.layouts.stage2 import to_official_stage2
+    model = _stage2_l_on_meta()
+    official = to_official_stage2(model.state_dict())
+    assert set(OFFICIAL_L_SHAPES) <= set(official)
+    official.update({k: torch.empty(shape, device='meta')
+                     for k, shape in OFFICIAL_L_SHAPES.items()})
+    report = load_weights(model, official, layout='stage2')
+    assert report.layout == 'stage2'
+    # the former contrastive width (512) cannot take the official file
+    narrow = _stage2_l_on_meta(embed_dim=512)
+    with pytest.raises(CheckpointMismatchError, match='vision_proj'):
+        load_weights(narrow, official, layout='stage2')
