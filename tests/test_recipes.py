@@ -289,3 +289,21 @@ def test_official_l_stage2_layout_loads_into_l_config():
     narrow = _stage2_l_on_meta(embed_dim=512)
     with pytest.raises(CheckpointMismatchError, match='vision_proj'):
         load_weights(narrow, official, layout='stage2')
+
+
+def test_clip_l14_336_teacher_preset_grids_agree():
+    """Teacher at 336 px / 14 and student at 384 px / 16 share a 24x24 grid;
+    the teacher's table has the native 336-px size (577 rows), so
+    ViT-L-14-336px.pt loads without resizing."""
+    from mmaction.registry import MODELS
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    cfg = Config.fromfile(osp.join(CONFIGS, '_base_', 'models',
+                                   'umt_stage1_vitl_clip336.py'))
+    init_default_scope('mmaction')
+    with torch.device('meta'):
+        model = MODELS.build(cfg.model)
+    teacher, student = model.teacher, model.backbone
+    assert teacher.positional_embedding.shape[0] == 24 * 24 + 1
+    assert student.img_size // student.patch_size == 24
+    assert teacher.input_resolution // teacher.patch_size == 24
