@@ -290,6 +290,30 @@ def _stage1_algorithm(teacher_res=32, teacher_layers=1, head_layers=1,
                   num_layers=head_layers)))
 
 
+def test_convert_tool_checks_against_config(tmp_path, run_tool):
+    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+    from official_ref_cls import RefFinetuneViT
+    src, dst = str(tmp_path / 'official.pth'), str(tmp_path / 'umt.pth')
+    torch.save({'module': RefFinetuneViT(num_classes=3).state_dict()}, src)
+    config = tmp_path / 'cfg.py'
+    for dims in (16, 32):
+        config.write_text(
+            "custom_imports = dict(imports=['umt_mm'])\n"
+            'model = ' + repr(dict(
+                type='Recognizer3D',
+                backbone=dict(type='UMTViT', arch=dict(TINY, embed_dims=dims),
+                              img_size=32, num_frames=2, final_norm=False),
+                cls_head=dict(type='UMTClsHead', num_classes=3,
+                              in_channels=dims))) + '\n')
+        res = run_tool('tools/convert/official_umt.py', src, dst,
+                       '--config', str(config))
+        if dims == 16:  # refused, nothing written
+            assert res.returncode != 0 and not osp.exists(dst)
+            assert 'shape mismatches' in res.output and src in res.output
+    res.check()
+    assert osp.isfile(dst)
+
+
 # -------------------------------------------------- build-time checks
 def test_grid_and_layer_mismatch_fail_at_build():
     with pytest.raises(ValueError) as err:
