@@ -16,6 +16,11 @@ Layout of ``OUT_DIR``::
     classes.txt                one class name per line, line index == label
     captions_train.json        UMT multimodal format:
     captions_val.json          [{"video": "videos/x.mp4", "caption": "..."}]
+    qa_train.json, qa_val.json video QA (official format + "type"): three
+                               questions a video (shape, colour, direction)
+    qa_answer_list.json        the 11 possible answers
+    mc_val.json                multiple choice: the caption among 4 others
+                               [{"video", "caption": [5], "answer": index}]
 
 Example::
 
@@ -182,6 +187,43 @@ def caption_for(spec, label):
     return f"a {spec['color']} {spec['shape']} {CLASSES[label]}"
 
 
+#: (type, question, answer of a video entry) of the demo QA
+QUESTIONS = (
+    ('shape', 'what shape is moving?', lambda e: e['shape']),
+    ('color', 'what color is the shape?', lambda e: e['color']),
+    ('direction', 'which direction does the shape move?',
+     lambda e: CLASSES[e['label']].split()[-1]),
+)
+ANSWERS = list(SHAPES) + list(COLORS) + [c.split()[-1] for c in CLASSES]
+NUM_CHOICES = 5
+
+
+def qa_entries(entries):
+    """Three questions a video (official QA format plus ``type``)."""
+    return [dict(video=e['video'], question=question, answer=answer(e),
+                 question_id=i * len(QUESTIONS) + j, type=kind)
+            for i, e in enumerate(entries)
+            for j, (kind, question, answer) in enumerate(QUESTIONS)]
+
+
+def mc_entries(entries, seed):
+    """The true caption among ``NUM_CHOICES - 1`` other captions of the
+    demo's caption space, at a random position (own generator, so the
+    videos of a seed do not change)."""
+    rng = np.random.default_rng(seed)
+    space = [f'a {c} {s} {m}' for c in COLORS for s in SHAPES
+             for m in CLASSES]
+    out = []
+    for e in entries:
+        others = [c for c in space if c != e['caption']]
+        picks = rng.choice(len(others), NUM_CHOICES - 1, replace=False)
+        options = [others[i] for i in picks]
+        answer = int(rng.integers(NUM_CHOICES))
+        options.insert(answer, e['caption'])
+        out.append(dict(video=e['video'], caption=options, answer=answer))
+    return out
+
+
 def generate_split(rng, split, num, args, codec):
     """Render ``num`` class-balanced videos; returns list entries."""
     labels = np.arange(num) % len(CLASSES)
@@ -195,17 +237,26 @@ def generate_split(rng, split, num, args, codec):
         write_video(path, video, args.fps, codec)
         check_readable(path, args.frames, args.size)
         entries.append(dict(video=rel, label=label,
-                            caption=caption_for(spec, label)))
+                            caption=caption_for(spec, label),
+                            shape=spec['shape'], color=spec['color']))
     return entries
 
 
-def write_split(out_dir, split, entries):
+def write_json(path, obj):
+    with open(path, 'w') as f:
+        json.dump(obj, f, indent=1)
+
+
+def write_split(out_dir, split, entries, seed):
     with open(osp.join(out_dir, f'{split}_list.txt'), 'w') as f:
         for e in entries:
             f.write(f"{e['video']} {e['label']}\n")
     captions = [dict(video=e['video'], caption=e['caption']) for e in entries]
-    with open(osp.join(out_dir, f'captions_{split}.json'), 'w') as f:
-        json.dump(captions, f, indent=1)
+    write_json(osp.join(out_dir, f'captions_{split}.json'), captions)
+    write_json(osp.join(out_dir, f'qa_{split}.json'), qa_entries(entries))
+    if split == 'val':
+        write_json(osp.join(out_dir, 'mc_val.json'),
+                   mc_entries(entries, seed + 1))
 
 
 def main():
@@ -222,10 +273,11 @@ def main():
     rng = np.random.default_rng(args.seed)
     with open(osp.join(args.out_dir, 'classes.txt'), 'w') as f:
         f.write('\n'.join(CLASSES) + '\n')
+    write_json(osp.join(args.out_dir, 'qa_answer_list.json'), ANSWERS)
     summary = {}
     for split, num in (('train', args.num_train), ('val', args.num_val)):
         entries = generate_split(rng, split, num, args, codec)
-        write_split(args.out_dir, split, entries)
+        write_split(args.out_dir, split, entries, args.seed)
         summary[split] = np.bincount(
             [e['label'] for e in entries], minlength=len(CLASSES)).tolist()
     print(f'Wrote {args.num_train} train + {args.num_val} val videos '

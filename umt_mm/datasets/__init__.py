@@ -1,2 +1,3 @@
 from . import transforms  # noqa: F401
 from . import caption_dataset, retrieval_dataset  # noqa: F401
+from . import video_language  # noqa: F401

@@ -92,6 +92,14 @@ def all_gather_no_grad(x: torch.Tensor,
     return _gather_rows(x, sizes)
 
 
+def frame_mean_sim(vision: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+    """``(V, N)`` similarity of ``(V, D)`` or per-frame ``(V, T, D)`` vision
+    rows to ``(N, D)`` text rows (mean over frames)."""
+    if vision.dim() == 3:
+        return torch.einsum('vtd,nd->vnt', vision, text).mean(-1)
+    return vision @ text.t()
+
+
 def vtc_loss(vision_feat: torch.Tensor,
              text_feat: torch.Tensor,
              idx: torch.Tensor,
@@ -100,7 +108,9 @@ def vtc_loss(vision_feat: torch.Tensor,
     """Symmetric InfoNCE over the (gathered) batch; same ``idx`` = positive.
 
     Args:
-        vision_feat (Tensor): ``(B, D)`` projected vision features.
+        vision_feat (Tensor): ``(B, D)`` projected vision features, or
+            ``(B, T, D)`` per frame (fine-tuning with ``keep_temporal``: the
+            similarity is the mean over frames, official ``get_sim``).
         text_feat (Tensor): ``(B, D)`` projected text features.
         idx (Tensor): ``(B,)`` source index of each pair (captions of one
             video share it and are all positives of each other).
@@ -124,8 +134,8 @@ def vtc_loss(vision_feat: torch.Tensor,
         v_all, t_all, idx_all = v, t, idx
     pos = (idx.view(-1, 1) == idx_all.view(1, -1)).float()
     targets = pos / pos.sum(dim=1, keepdim=True)
-    sim_v2t = v @ t_all.t() / temp
-    sim_t2v = t @ v_all.t() / temp
+    sim_v2t = frame_mean_sim(v, t_all) / temp
+    sim_t2v = frame_mean_sim(v_all, t).t() / temp
     loss_v2t = -(F.log_softmax(sim_v2t, dim=1) * targets).sum(1).mean()
     loss_t2v = -(F.log_softmax(sim_t2v, dim=1) * targets).sum(1).mean()
     return (loss_v2t + loss_t2v) / 2

@@ -9,7 +9,8 @@ from torch import nn
 
 from ...registry import MODELS
 from ..algorithms.token_alignment import check_alignment, mask_and_targets
-from .losses import mask_tokens, sample_hard_negatives, vtc_loss
+from .losses import (frame_mean_sim, mask_tokens, sample_hard_negatives,
+                     vtc_loss)
 
 DEFAULT_LOSS_WEIGHTS = dict(vtc=1.0, vtm=1.0, mlm=1.0, uta=1.0)
 #: ids of BERT's uncased WordPiece vocabulary (BERT-base/large, MiniLM)
@@ -56,7 +57,9 @@ class UMTStage2(BaseModel):
         special_token_ids (dict): ``pad``, ``cls`` (never masked by MLM)
             and ``mask`` ids of the tokenizer. Defaults to BERT uncased.
         keep_temporal (bool): Per-frame pooled features in :meth:`predict`
-            (similarity = mean over frames). Defaults to False.
+            and, for unmasked training inputs (fine-tuning), in VTC and the
+            VTM negative sampling (similarity = mean over frames). Defaults
+            to False.
         text_pooling (str): Text feature for VTC and of the fused states for
             VTM: ``'cls'`` (the
             ``[CLS]`` state, official with BERT) or ``'mean'`` (masked mean
@@ -133,13 +136,6 @@ class UMTStage2(BaseModel):
                              f'{text_pooling!r}')
         self.text_pooling = text_pooling
         self.vision_pretrained = vision_pretrained
-        # parts a pre-training checkpoint holds that this model leaves out
-        # (e.g. zero-shot retrieval): expected unexpected keys on loading
-        self.ckpt_allow_unexpected = tuple(
-            f'{name}.*' for name in ('teacher', 'distill_head')
-            if getattr(self, name) is None)
-        if getattr(self.text_encoder, 'cls', True) is None:
-            self.ckpt_allow_unexpected += ('text_encoder.cls.*', )
         if vision_pretrained:
             self._pretrained_init_cfgs(vision_pretrained)
         self._check()
@@ -253,8 +249,9 @@ class UMTStage2(BaseModel):
                  text_feat: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
         """Binary matching on positives and contrastive hard negatives."""
         with torch.no_grad():
-            sim = F.normalize(vision_feat.float(), dim=-1) @ F.normalize(
-                text_feat.float(), dim=-1).t() / self.temp
+            sim = frame_mean_sim(F.normalize(vision_feat.float(), dim=-1),
+                                 F.normalize(text_feat.float(), dim=-1))
+            sim = sim / self.temp
         v_rows, neg_t, t_rows, neg_v = sample_hard_negatives(sim, idx)
         vision = torch.cat(
             [vision_tokens, vision_tokens[v_rows], vision_tokens[neg_v]])
@@ -298,7 +295,10 @@ class UMTStage2(BaseModel):
         video = self._video(inputs)
         mask, targets = self.mask_and_targets(video)
         tokens, aligned = self.encode_vision(video, mask)
-        vision_feat = self.vision_proj(self.pool_vision(tokens))
+        # per-frame features only without masking (official fine-tuning)
+        frames = video.shape[2] if self.keep_temporal and mask is None \
+            else 1
+        vision_feat = self.vision_proj(self.pool_vision(tokens, frames))
         ids, text_mask = self.text_inputs(data_samples)
         if ids.shape[0] != video.shape[0]:
             raise ValueError('training samples need exactly one caption each')

@@ -1,0 +1,19 @@
+# Retrieval fine-tuning: ActivityNet Captions paragraph-to-video: a video's
+# sentences joined, 150 tokens; tested on val.
+_base_ = ['./retrieval-ft_msrvtt.py']
+video_root = 'data/activitynet/videos'
+tokenize = dict(type='TokenizeText', tokenizer=_base_.tokenizer_dir,
+                max_length=150)
+train_pipeline = _base_.train_pipeline[:-2] + [
+    tokenize, _base_.train_pipeline[-1]]
+test_pipeline = _base_.test_pipeline[:-2] + [
+    tokenize, _base_.test_pipeline[-1]]
+train_dataloader = dict(dataset=dict(
+    ann_file='data/anno_downstream/anet_ret_train.json',
+    data_prefix=dict(video=video_root), paragraph=True,
+    pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(
+    ann_file='data/anno_downstream/anet_ret_val.json',
+    data_prefix=dict(video=video_root), paragraph=True,
+    pipeline=test_pipeline))
+test_dataloader = val_dataloader

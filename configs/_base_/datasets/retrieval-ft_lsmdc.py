@@ -1,0 +1,19 @@
+# Retrieval fine-tuning: LSMDC: one caption per clip, 96 tokens; tested on
+# the 1000-clip test split.
+_base_ = ['./retrieval-ft_msrvtt.py']
+video_root = 'data/lsmdc/videos'
+tokenize = dict(type='TokenizeText', tokenizer=_base_.tokenizer_dir,
+                max_length=96)
+train_pipeline = _base_.train_pipeline[:-2] + [
+    tokenize, _base_.train_pipeline[-1]]
+test_pipeline = _base_.test_pipeline[:-2] + [
+    tokenize, _base_.test_pipeline[-1]]
+train_dataloader = dict(dataset=dict(
+    ann_file='data/anno_downstream/lsmdc_ret_train.json',
+    data_prefix=dict(video=video_root),
+    pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(
+    ann_file='data/anno_downstream/lsmdc_ret_test_1000.json',
+    data_prefix=dict(video=video_root),
+    pipeline=test_pipeline))
+test_dataloader = val_dataloader

@@ -1,0 +1,19 @@
+# Retrieval fine-tuning: MSVD: several captions per video (each a training
+# pair and a test query), 64 tokens.
+_base_ = ['./retrieval-ft_msrvtt.py']
+video_root = 'data/msvd/videos'
+tokenize = dict(type='TokenizeText', tokenizer=_base_.tokenizer_dir,
+                max_length=64)
+train_pipeline = _base_.train_pipeline[:-2] + [
+    tokenize, _base_.train_pipeline[-1]]
+test_pipeline = _base_.test_pipeline[:-2] + [
+    tokenize, _base_.test_pipeline[-1]]
+train_dataloader = dict(dataset=dict(
+    ann_file='data/anno_downstream/msvd_ret_train.json',
+    data_prefix=dict(video=video_root),
+    pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(
+    ann_file='data/anno_downstream/msvd_ret_test.json',
+    data_prefix=dict(video=video_root),
+    pipeline=test_pipeline))
+test_dataloader = val_dataloader

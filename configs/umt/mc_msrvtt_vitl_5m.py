@@ -1,0 +1,15 @@
+# MSRVTT multiple choice (retrieval fine-tuning on 7k) of UMT-L stage 2 (5M
+# corpus), official exp/finetuning/mc_msrvtt/l16_5m.py: lr 4e-5, 5 epochs,
+# no warm-up, drop path 0.3, 12 frames, batch 32 x 8 GPUs.
+#   tools/dist_train.sh configs/umt/mc_msrvtt_vitl_5m.py 8
+_base_ = [
+    '../_base_/models/umt_retrieval-ft_vitl.py',
+    '../_base_/datasets/mc_msrvtt.py',
+    '../_base_/schedules/video_language_ft_no-warmup.py',
+    '../_base_/default_runtime.py'
+]
+# a stage-2 checkpoint (umt_mm, or the converted official l16_5m.pth)
+load_from = 'work_dirs/stage2_vitl_5m/epoch_10.pth'
+model = dict(vision_encoder=dict(drop_path_rate=0.3))
+optim_wrapper = dict(optimizer=dict(lr=4e-5))
+train_cfg = dict(max_epochs=5)
