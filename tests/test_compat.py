@@ -315,6 +315,26 @@ def test_exact_safe_globals_load_message_hub_checkpoint(tmp_path):
     assert loaded['message_hub']['runtime_info']['iter'] == 2
 
 
+def test_allowlist_survives_reading_a_checkpoint(tmp_path):
+    """umt_mm's checkpoint reader must leave the process-wide allow-list in
+    place (torch.serialization.safe_globals() removes its globals on exit,
+    also ones registered before): mmengine's own loading (resume, load_from)
+    in the same process still needs it."""
+    from mmengine.logging import MessageHub
+
+    from umt_mm.checkpoint.reader import read_checkpoint
+    plain = tmp_path / 'plain.pth'
+    torch.save({'state_dict': {'w': torch.zeros(1)}}, plain)
+    read_checkpoint(str(plain))
+    hub = MessageHub('umt_compat_reader_test')
+    hub.update_scalar('train/loss', np.float32(1.5))
+    path = tmp_path / 'hub.pth'
+    torch.save(dict(message_hub=hub.state_dict()), path)
+    loaded = torch.load(path, map_location='cpu')  # weights_only default
+    assert loaded['message_hub']['log_scalars']['train/loss'].current() == \
+        pytest.approx(1.5)
+
+
 class _SystemCall:
 
     def __init__(self, cmd):

@@ -23,8 +23,6 @@ from typing import Any, Dict, Mapping
 
 import torch
 
-from ..compat import mmengine_checkpoint_safe_globals
-
 #: Keys entered, in this order of preference, until a flat state dict.
 UNWRAP_KEYS = ('state_dict', 'model', 'module', 'ema')
 #: Weight files looked for, in order, in a Hugging Face model directory.
@@ -94,8 +92,10 @@ def read_checkpoint(path: str) -> Any:
     if _is_torchscript(path):
         # TorchScript archives hold no Python pickles to execute.
         return torch.jit.load(path, map_location='cpu').state_dict()
-    with torch.serialization.safe_globals(mmengine_checkpoint_safe_globals()):
-        return torch.load(path, map_location='cpu', weights_only=True)
+    # The allow-list is registered process-wide by umt_mm.compat (run when
+    # umt_mm is imported). torch.serialization.safe_globals() must not be
+    # used here: on exit it removes its globals, the registered ones too.
+    return torch.load(path, map_location='cpu', weights_only=True)
 
 
 def read_state_dict(path: str) -> Dict[str, torch.Tensor]:
