@@ -222,6 +222,13 @@ def test_sampling_pipeline_options():
     assert base[1]['num_clips'] == 4  # the config is not changed
     with pytest.raises(ValueError, match='crops'):
         sampling_pipeline(base, crops='five')
+    # stage-2 pipelines: the caption transforms are dropped
+    text = base + [dict(type='TokenizeText', tokenizer='minilm-l6'),
+                   dict(type='PackActionInputs',
+                        algorithm_keys=('input_ids', ))]
+    out = sampling_pipeline(text)
+    assert [t['type'] for t in out][-2:] == ['ThreeCrop', 'PackActionInputs']
+    assert 'algorithm_keys' not in out[-1]
 
 
 # ------------------------------------------------------------ annotation lists

@@ -28,6 +28,8 @@ VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv',
 FEATURE_KINDS = ('clip', 'views', 'frames', 'tokens')
 SAMPLERS = ('UniformSample', 'SampleFrames', 'DenseSampleFrames')
 CROPS = {'center': 'CenterCrop', 'three': 'ThreeCrop', 'ten': 'TenCrop'}
+#: caption transforms of stage-2 pipelines, dropped for video features
+TEXT_TRANSFORMS = ('TokenizeText', )
 SETTINGS_FILE = 'extract_settings.json'
 FAILURES_FILE = 'failures.txt'
 
@@ -83,9 +85,15 @@ def sampling_pipeline(pipeline: Sequence[Dict],
             ``num_frames``).
         frame_interval (int, optional): Frame step (``SampleFrames`` only).
         crops (str, optional): ``'center'``, ``'three'`` or ``'ten'``.
-        Options left None keep the config's value.
+
+    Options left None keep the config's value; caption transforms
+    (:data:`TEXT_TRANSFORMS`) are dropped.
     """
-    pipeline = copy.deepcopy(list(pipeline))
+    pipeline = [t for t in copy.deepcopy(list(pipeline))
+                if t['type'] not in TEXT_TRANSFORMS]  # video only
+    for t in pipeline:
+        if t['type'] == 'PackActionInputs':
+            t.pop('algorithm_keys', None)
     sampler = [t for t in pipeline if t['type'] in SAMPLERS]
     crop = [t for t in pipeline if t['type'] in CROPS.values()]
     if not sampler:
@@ -162,11 +170,14 @@ class FeatureExtractor:
                     **sampling) -> 'FeatureExtractor':
         """Build from a config (or zoo name) and a checkpoint;
         ``sampling``: the options of :func:`sampling_pipeline`."""
+        from .mask_vis import clip_pipeline
         from .model_zoo import get_model
         model = get_model(config, checkpoint, device=device,
                           cfg_options=cfg_options)
-        pipeline = model.cfg.get('test_pipeline') or \
-            model.cfg.test_dataloader.dataset.pipeline
+        cfg = model.cfg
+        pipeline = cfg.get('test_pipeline') or (
+            cfg.test_dataloader.dataset.pipeline if cfg.get(
+                'test_dataloader') else clip_pipeline(cfg))  # stage 1
         return cls(model, sampling_pipeline(pipeline, **sampling), features)
 
     def load(self, path: str) -> Dict:
@@ -190,6 +201,9 @@ class FeatureExtractor:
         if 'frames' in self.features:
             V, N, C = tokens.shape
             frames = video.shape[2]
+            if N % frames:
+                raise ValueError(f'{N} tokens do not split into {frames} '
+                                 'frames (tubelet > 1?): drop "frames"')
             out['frames'] = tokens.view(V, frames, N // frames, C).mean(2)
         if 'tokens' in self.features:
             out['tokens'] = tokens
