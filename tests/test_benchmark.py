@@ -1,13 +1,14 @@
-"""tools/analysis/benchmark.py: FLOP formula, fast-path numerics, CLI runs."""
-import os.path as osp
-import sys
+"""umt_mm.benchmark and tools/analysis/benchmark_*.py: FLOP formula,
+fast-path numerics, GPU batch augmentation, CLI runs."""
+import json
+import random
 
+import numpy as np
 import pytest
 import torch
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
-import benchmark  # noqa: E402
+from umt_mm import benchmark
+from umt_mm.benchmark.train_step import build_stage1
 
 
 def test_block_flops_by_hand():
@@ -34,7 +35,7 @@ def test_stage1_flops_vitb_near_issue_figure():
 
 
 def test_flops_of_built_model_match_formula():
-    model, _ = benchmark.build_stage1('tiny')
+    model, _ = build_stage1('tiny')
     f = benchmark.flops_of_model(model)
     # demo: 4x4 student tokens per frame (64 px / 16), 8 frames, mask .8,
     # teacher 48 px / patch 12, width 64, 4 layers, out 32, 2 aligned
@@ -55,7 +56,7 @@ def _loss(model, video, seed, autocast):
 def test_fast_path_loss_matches_fp32(masker):
     """bf16 autocast + bf16 teacher weights vs plain fp32 (same weights)."""
     from mmaction.registry import MODELS
-    ref, cfg = benchmark.build_stage1('tiny')
+    ref, cfg = build_stage1('tiny')
     cfg.model.masker = dict(type=masker, mask_ratio=0.8)
     ref = MODELS.build(cfg.model)
     ref.init_weights()
@@ -121,32 +122,99 @@ def _raise(*args, **kwargs):
     raise RuntimeError('simulated compiler failure')
 
 
-def test_cli_train_step_tiny_cpu(run_tool):
-    res = run_tool('tools/analysis/benchmark.py', 'train-step', '--model',
+def test_cli_train_step_tiny_cpu(run_tool, tmp_path):
+    res = run_tool('tools/analysis/benchmark_train_step.py', '--model',
                    'tiny', '--device', 'cpu', '--batch', '2', '--steps', '2',
                    '--warmup', '1', '--dtype', 'bf16', '--teacher-dtype',
-                   'bf16', timeout=120).check()
+                   'bf16', '--json', str(tmp_path / 'r.json'),
+                   timeout=120).check()
     out = res.stdout
     assert 'clips/s' in out and 'step ms median' in out
     assert 'process max RSS delta (CPU, not GPU memory)' in out
     assert 'TFLOP/s' in out and 'last loss' in out
+    r = json.loads((tmp_path / 'r.json').read_text())
+    assert r['steps'] == 2 and r['clips_per_s'] == pytest.approx(
+        2e3 / r['step_ms'])
 
 
+@pytest.mark.slow
 def test_cli_data_tiny(run_tool, tmp_path):
-    res = run_tool('tools/analysis/benchmark.py', 'data', '--config',
+    res = run_tool('tools/analysis/benchmark_data.py', '--config',
                    'configs/umt/stage1_demo.py', '--num-videos', '2',
-                   '--seconds', '1', '--clips', '3', '--workers', '1',
-                   '--out-dir', str(tmp_path / 'vids'), timeout=120).check()
+                   '--seconds', '1', '--clips', '2', '--workers', '1',
+                   '--work-dir', str(tmp_path), '--json',
+                   str(tmp_path / 'r.json'), timeout=180).check()
     out = res.stdout
-    for name in ('baseline', 'config pipeline (decord)',
-                 'config pipeline + fast decode'):
-        assert name in out
-    assert out.count('clips/s per worker') == 3
-    assert 'fast pipeline / baseline per worker' in out
+    r = json.loads((tmp_path / 'r.json').read_text())
+    assert set(r['methods']) == {'official', 'source', 'source_fast',
+                                 'prepared', 'prepared_gpu_aug'}
+    assert out.count('clips/s per core') == 5
+    assert r['ratios']['official'] == 1.0
+    s = r['storage']
+    assert s['multiplier'] == pytest.approx(
+        s['prepared_bytes'] / s['source_bytes'], rel=1e-3)
+    assert 'storage x' in out
 
 
 def test_cli_test_tiny_cpu(run_tool):
-    res = run_tool('tools/analysis/benchmark.py', 'test', '--model', 'tiny',
+    res = run_tool('tools/analysis/benchmark_test.py', '--model', 'tiny',
                    '--device', 'cpu', '--batch', '2', '--steps', '2',
                    '--procs', '1', timeout=120).check()
     assert 'clips/s' in res.stdout
+
+
+def test_cli_runner_overhead(run_tool, tmp_path):
+    res = run_tool('tools/analysis/benchmark_runner.py', '--iters', '4',
+                   '--warmup', '1', '--batch', '1', '--log-interval', '2',
+                   '--json', str(tmp_path / 'r.json'), timeout=120).check()
+    r = json.loads((tmp_path / 'r.json').read_text())
+    assert r['iters'] == 4 and r['bare_ms'] > 0 and r['runner_ms'] > 0
+    assert r['overhead'] == pytest.approx(r['runner_ms'] / r['bare_ms'] - 1)
+    assert 'overhead' in res.stdout
+
+
+def test_batch_aug_preprocessor_matches_cpu_pipeline():
+    """Crop on CPU + resize/flip in the preprocessor = the CPU pipeline."""
+    from mmaction.registry import MODELS, TRANSFORMS
+    from mmengine.dataset import Compose, pseudo_collate
+    from mmengine.registry import init_default_scope
+    from umt_mm.models.data_preprocessors import cpu_part_of_pipeline
+    init_default_scope('mmaction')
+    pipeline = [
+        dict(type='MultiScaleCrop', input_size=32,
+             scales=(1, .875, .75, .66), random_crop=False,
+             max_wh_scale_gap=1),
+        dict(type='Resize', scale=(32, 32), keep_ratio=False),
+        dict(type='Flip', flip_ratio=0.5),
+        dict(type='FormatShape', input_format='NCTHW'),
+        dict(type='PackActionInputs')
+    ]
+    norm = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+                format_shape='NCTHW')
+    cpu_pre = MODELS.build(dict(type='ActionDataPreprocessor', **norm))
+    gpu_pre = MODELS.build(dict(type='BatchAugPreprocessor', size=32,
+                                **norm))
+    rng = np.random.default_rng(0)
+    imgs = [rng.integers(0, 256, (48, 80, 3), dtype=np.uint8)
+            for _ in range(4)]
+
+    def run(steps, seed):
+        np.random.seed(seed)
+        random.seed(seed)
+        out = Compose([TRANSFORMS.build(t) for t in steps])(
+            dict(imgs=list(imgs), img_shape=(48, 80), original_shape=(48, 80),
+                 num_clips=1, clip_len=4, modality='RGB'))
+        return out
+
+    seeds = range(6)
+    ref = [run(pipeline, s) for s in seeds]
+    got = [run(cpu_part_of_pipeline(pipeline), s) for s in seeds]
+    flips = [g['data_samples'].metainfo['flip'] for g in got]
+    assert any(flips) and not all(flips)
+    assert {tuple(g['inputs'].shape[-2:]) for g in got} != {(32, 32)}
+    a = cpu_pre(pseudo_collate(ref), True)['inputs']
+    b = gpu_pre(pseudo_collate(got), True)['inputs']
+    assert a.shape == b.shape == (6, 1, 3, 4, 32, 32)
+    # cv2's bilinear works in fixed point: within 1 grey level of torch's
+    diff = ((a - b) * torch.tensor(norm['std']).view(1, 1, 3, 1, 1, 1)).abs()
+    assert diff.max() <= 1.01 and diff.mean() < 0.15

@@ -8,11 +8,10 @@ import pytest
 import umt_mm  # noqa: F401  (registers the transforms)
 from mmaction.registry import TRANSFORMS
 from mmengine.registry import init_default_scope
+from umt_mm.benchmark import make_kinetics_like
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'data'))
-import benchmark  # noqa: E402
 import reencode_videos  # noqa: E402
 
 
@@ -21,7 +20,7 @@ def clips(tmp_path_factory):
     """x264-default clip (B-frames, one GOP) and a short-GOP re-encode."""
     d = tmp_path_factory.mktemp('fast_decode')
     src = str(d / 'x264_default.mp4')
-    benchmark.make_kinetics_like(src, seed=3, seconds=2, short_side=64)
+    make_kinetics_like(src, seed=3, seconds=2, short_side=64)
     gop = str(d / 'gop8.mp4')
     reencode_videos.encode(src, gop, gop=8, short_side=0, crf=23,
                            preset='ultrafast')

@@ -1,11 +1,7 @@
 """tools/data/reencode_videos.py end to end, including resume."""
 import os
-import os.path as osp
-import sys
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
-import benchmark  # noqa: E402
+from umt_mm.benchmark import make_kinetics_like
 
 
 def _structure(path):
@@ -22,10 +18,9 @@ def _structure(path):
 def test_reencode_end_to_end_and_resume(run_tool, tmp_path):
     src = tmp_path / 'src'
     (src / 'a').mkdir(parents=True)
-    benchmark.make_kinetics_like(str(src / 'a' / 'v0.mp4'), 0, seconds=1,
-                                 short_side=96)
-    benchmark.make_kinetics_like(str(src / 'v1.mp4'), 1, seconds=1,
-                                 short_side=96)
+    make_kinetics_like(str(src / 'a' / 'v0.mp4'), 0, seconds=1,
+                       short_side=96)
+    make_kinetics_like(str(src / 'v1.mp4'), 1, seconds=1, short_side=96)
     lst = tmp_path / 'list.txt'
     lst.write_text('a/v0.mp4 0\nv1.mp4 1\n')
     dst = tmp_path / 'dst'

@@ -1,4 +1,5 @@
 from . import algorithms, backbones, heads, maskers, teachers  # noqa: F401
+from . import data_preprocessors, fsdp_policy  # noqa: F401
 from . import multimodal, targets  # noqa: F401
 from .algorithms import UMTPretrain
 from .backbones import UMTViT

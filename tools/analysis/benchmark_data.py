@@ -1,0 +1,76 @@
+#!/usr/bin/env python
+"""Data-loading throughput per CPU core, one run on the same source files.
+
+Official-style loader (decord ``get_batch``, as the official
+``kinetics_sparse.py``), the config's pipeline on the source files (decord
+and fast decode), on frame shards of the same files, and on the shards with
+resize/flip left to the GPU preprocessor; clips/s per worker (1 thread
+each), ratios to the official loader, storage multiplier of the shards::
+
+    python tools/analysis/benchmark_data.py --config \
+        configs/umt/stage1_vitb.py --num-videos 8 --clips 48 --workers 1
+"""
+import argparse
+import json
+import sys
+
+from umt_mm.benchmark.data import data_benchmark
+
+LABELS = {
+    'official': 'official-style (decord get_batch)',
+    'source': 'config pipeline, source (decord)',
+    'source_fast': 'config pipeline, source (fast decode)',
+    'prepared': 'config pipeline, frame shards',
+    'prepared_gpu_aug': 'frame shards, resize/flip on GPU',
+}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--config', default='configs/umt/stage1_vitb.py')
+    p.add_argument('--videos', help='directory of videos (else generated)')
+    p.add_argument('--num-videos', type=int, default=8)
+    p.add_argument('--seconds', type=float, default=10.,
+                   help='length of generated clips')
+    p.add_argument('--work-dir', help='keep generated clips and shards '
+                   'here (reused)')
+    p.add_argument('--workers', type=int, default=1,
+                   help='worker processes, timed together (one per core)')
+    p.add_argument('--clips', type=int, default=32,
+                   help='clips per method in total')
+    p.add_argument('--threads', type=int, default=1,
+                   help='decoder threads per worker')
+    p.add_argument('--codec', default='jpeg', choices=['jpeg', 'webp', 'png'])
+    p.add_argument('--quality', type=int, default=90)
+    p.add_argument('--short-side', type=int, default=0)
+    p.add_argument('--json', help='also write the result to this file')
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    r = data_benchmark(a.config, a.videos, a.num_videos, a.seconds,
+                       a.work_dir, a.workers, a.clips, a.threads, a.codec,
+                       a.quality, a.short_side)
+    c, s = r['conditions'], r['storage']
+    print(f"data benchmark: {c['files']} files, {c['clips']} clips per "
+          f"method, {c['workers']} worker(s) x {c['threads']} thread, "
+          f"{c['cpu_count']} CPU cores, load average "
+          f"{c['load_avg'][0]:.2f}; methods interleaved per file")
+    for name, m in r['methods'].items():
+        print(f"  {LABELS[name]:38s} {m['per_worker']:7.2f} clips/s per "
+              f"core  (all workers {m['total']:.1f}; median "
+              f"{m['ms_median']:.1f} ms/clip, {m['n']} clips)  "
+              f"x{r['ratios'][name]:.2f} vs official")
+    print(f"frame shards ({s['codec']} q{s['quality']}, short side "
+          f"{s['short_side'] or 'kept'}): {s['prepared_bytes'] / 2**20:.1f} "
+          f"MiB vs {s['source_bytes'] / 2**20:.1f} MiB source, storage "
+          f"x{s['multiplier']}")
+    if a.json:
+        with open(a.json, 'w') as f:
+            json.dump(r, f, indent=1)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Batch augmentation on the model's device: resize and flip in the
+data preprocessor instead of the CPU pipeline.
+
+The CPU pipeline keeps the random draws (frame indices, multi-scale crop box,
+flip decision) and the crop itself (a slice), and stops before ``Resize``;
+:class:`BatchAugPreprocessor` resizes every clip to ``size`` (bilinear, as
+mmcv's ``imresize``, rounded to integers like a uint8 image), flips the clips
+marked ``flip`` and normalises the batch. :func:`cpu_part_of_pipeline` turns
+a stage-1 ``train_pipeline`` into that CPU part.
+"""
+from typing import List, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmaction.models.data_preprocessors import ActionDataPreprocessor
+from mmcv.transforms import BaseTransform
+
+from ..registry import MODELS, TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class FlipFlag(BaseTransform):
+    """Draw the flip decision of mmaction2's ``Flip`` without flipping.
+
+    Added keys: ``flip`` (bool), ``flip_direction``. Same random draw as
+    ``Flip(flip_ratio)`` (``np.random.rand() < flip_ratio``).
+
+    Args:
+        flip_ratio (float): Probability of a flip. Defaults to 0.5.
+    """
+
+    def __init__(self, flip_ratio: float = 0.5) -> None:
+        self.flip_ratio = flip_ratio
+
+    def transform(self, results: dict) -> dict:
+        import numpy as np
+        results['flip'] = bool(np.random.rand() < self.flip_ratio)
+        results['flip_direction'] = 'horizontal'
+        return results
+
+
+def cpu_part_of_pipeline(pipeline: Sequence[dict]) -> List[dict]:
+    """The CPU part of a pipeline whose resize/flip run on the device.
+
+    ``Resize`` is dropped, ``Flip`` becomes :class:`FlipFlag` and
+    ``PackActionInputs`` packs ``flip`` into the data samples' metainfo.
+    """
+    out = []
+    for step in pipeline:
+        kind = step['type'].split('.')[-1]
+        if kind == 'Resize':
+            continue
+        if kind == 'Flip':
+            step = dict(type='FlipFlag',
+                        flip_ratio=step.get('flip_ratio', 0.5))
+        elif kind == 'PackActionInputs':
+            keys = tuple(step.get('meta_keys', ('img_shape', 'img_key',
+                                                'video_id', 'timestamp')))
+            step = dict(step, meta_keys=keys + ('flip', ))
+        out.append(dict(step))
+    return out
+
+
+@MODELS.register_module()
+class BatchAugPreprocessor(ActionDataPreprocessor):
+    """``ActionDataPreprocessor`` that first resizes and flips each clip.
+
+    Inputs are ``(num_clips, C, T, H, W)`` uint8 tensors of any ``H, W``
+    (``NCTHW`` only). Clips whose data sample has ``flip=True`` in its
+    metainfo are flipped horizontally after the resize.
+
+    Args:
+        size (int | tuple): Output ``(h, w)`` (an int: square).
+        **kwargs: ``ActionDataPreprocessor`` arguments (mean, std, ...).
+    """
+
+    def __init__(self, size, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if self.format_shape != 'NCTHW':
+            raise ValueError('BatchAugPreprocessor: format_shape must be '
+                             f"'NCTHW', got {self.format_shape!r}")
+        self.size = (size, size) if isinstance(size, int) else tuple(size)
+
+    def resize_flip(self, clip: torch.Tensor, flip: bool) -> torch.Tensor:
+        """Resize one ``(N, C, T, H, W)`` clip to ``size``; flip it."""
+        n, c, t, h, w = clip.shape
+        if (h, w) != self.size:
+            x = clip.float().transpose(1, 2).reshape(n * t, c, h, w)
+            x = F.interpolate(x, size=self.size, mode='bilinear',
+                              align_corners=False)
+            x = x.round_().clamp_(0, 255)
+            clip = x.reshape(n, t, c, *self.size).transpose(1, 2)
+        return clip.flip(-1) if flip else clip
+
+    def preprocess(self, inputs: List[torch.Tensor], data_samples,
+                   training: bool = False) -> Tuple:
+        inputs = [
+            self.resize_flip(x, bool(s.metainfo.get('flip', False))
+                             if s is not None else False)
+            for x, s in zip(inputs, data_samples or [None] * len(inputs))
+        ]
+        return super().preprocess(inputs, data_samples, training)
