@@ -403,9 +403,10 @@ def test_train_test_infer_tiny(tiny_ava, tmp_path, run_tool):
     assert osp.isfile(ckpt)
     res = run_tool('tools/test.py', cfg, ckpt, '--work-dir', work,
                    timeout=300, cwd=str(tmp_path)).check()
+    # tools/test.py prints a table: | mAP/overall | 0.1234 |
     line = [ln for ln in res.stdout.splitlines()
-            if ln.startswith('mAP/overall')]
-    value = float(line[0].split(':')[1])
+            if ln.startswith('| mAP/overall ')]
+    value = float(line[0].split('|')[2])
     # the test split is the val split: the saved weights reproduce the
     # validation mAP of the last epoch (logged with 4 decimals)
     assert value == pytest.approx(float(val_map[0]), abs=1e-4)

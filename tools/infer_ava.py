@@ -19,7 +19,9 @@ transforms run.
 ``--proposals``: person boxes, normalised ``x1,y1,x2,y2`` in ``[0, 1]``:
 an AVA proposals ``.pkl`` (``{'<video_id>,<ts:04d>': (n, 4|5) array}``), a
 ``.csv`` with rows ``[video_id,]ts,x1,y1,x2,y2[,score]`` or a ``.json``
-``{"<ts>": [[x1, y1, x2, y2(, score)], ...]}``.
+``{"<ts>": [[x1, y1, x2, y2(, score)], ...]}``. A ``.pkl`` is read with a
+restricted unpickler: numpy arrays and plain containers only, so a crafted
+file cannot run code.
 
 Writes ``detections.csv`` (AVA result format ``video_id,ts,x1,y1,x2,y2,
 action_id,score``, readable by ``tools/analysis/eval_ava.py``) and
@@ -33,7 +35,6 @@ import csv
 import json
 import os
 import os.path as osp
-import pickle
 import sys
 
 import numpy as np
@@ -46,6 +47,8 @@ import umt_mm  # noqa: E402,F401
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
+
+from umt_mm.datasets.safe_pickle import safe_pickle_load  # noqa: E402
 
 
 def load_person_boxes(path, video_id):
@@ -60,8 +63,7 @@ def load_person_boxes(path, video_id):
             if int(ts) in out else arr
 
     if path.endswith('.pkl'):
-        with open(path, 'rb') as f:
-            data = pickle.load(f)
+        data = safe_pickle_load(path)
         for key, arr in data.items():
             vid, ts = key.rsplit(',', 1)
             if vid == video_id and len(arr):
@@ -120,7 +122,8 @@ class FrameSource:
     def __getitem__(self, idx):  # 0-based
         idx = int(np.clip(idx, 0, self.count - 1))
         if self.is_dir:
-            img = self.cv2.imread(osp.join(self.path, f'img_{idx + 1:05d}.jpg'))
+            img = self.cv2.imread(
+                osp.join(self.path, f'img_{idx + 1:05d}.jpg'))
             return self.cv2.cvtColor(img, self.cv2.COLOR_BGR2RGB)
         return self.frames[idx]
 

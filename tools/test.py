@@ -7,22 +7,16 @@ Examples::
     bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [args]
 
 Distributed runs on CPU-only machines use gloo, exactly as tools/train.py.
+A video that cannot be loaded stops the test naming its file and list line
+(docs/reliability.md).
 """
 import argparse
 import os
-import os.path as osp
-import sys
 
-TOOLS_DIR = osp.dirname(osp.abspath(__file__))
-REPO_ROOT = osp.dirname(TOOLS_DIR)
-for path in (REPO_ROOT, TOOLS_DIR):
-    if path not in sys.path:
-        sys.path.insert(0, path)
+from mmengine.config import DictAction
+from mmengine.dist import is_main_process
 
-import umt_mm  # noqa: E402,F401  (compat fixes + registration first)
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.dist import is_main_process  # noqa: E402
-from train import build_runner, setup_cpu_distributed  # noqa: E402
+from umt_mm.engine import build_runner, metrics_table, test_config
 
 
 def parse_args():
@@ -55,51 +49,17 @@ def parse_args():
     return args
 
 
-def merge_args(cfg, args):
-    """Merge CLI arguments into the config."""
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if cfg.get('test_dataloader', None) is None or cfg.get(
-            'test_cfg', None) is None:
-        raise SystemExit(
-            f'{args.config} defines no test loop (test_dataloader / '
-            'test_cfg / test_evaluator); nothing to test')
-
-    if args.dump is not None:
-        assert args.dump.endswith(('.pkl', '.pickle')), \
-            'The dump file must be a pkl file.'
-        dump_metric = dict(type='DumpResults', out_file_path=args.dump)
-        if isinstance(cfg.test_evaluator, (list, tuple)):
-            cfg.test_evaluator = list(cfg.test_evaluator) + [dump_metric]
-        else:
-            cfg.test_evaluator = [cfg.test_evaluator, dump_metric]
-
-    cfg.launcher = args.launcher
-    # work_dir priority: CLI > config > work_dirs/<config stem>
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-    cfg.load_from = args.checkpoint
-    return cfg
-
-
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg = merge_args(cfg, args)
-    notes = setup_cpu_distributed(cfg, args.launcher)
-
+    cfg = test_config(
+        args.config, args.checkpoint, work_dir=args.work_dir,
+        dump=args.dump, launcher=args.launcher,
+        cfg_options=args.cfg_options)
     runner = build_runner(cfg)
-    for note in notes:
-        runner.logger.info(note)
     metrics = runner.test()
-
     if is_main_process():
         print(f'Checkpoint: {args.checkpoint}')
-        for name, value in (metrics or {}).items():
-            print(f'{name}: {value}')
+        print(metrics_table(metrics))
         if args.dump is not None:
             print(f'Predictions dumped to {args.dump}')
 

@@ -33,6 +33,14 @@ vis_backends = [
 ]
 visualizer = dict(type='ActionVisualizer', vis_backends=vis_backends)
 
+# umt_mm's Runner (docs/reliability.md): unloadable training samples are
+# replaced (at most train_cfg.max_bad_fraction, default 1%), annotation lists
+# are checked when built, checkpoints are atomic and resume is exact
+runner_type = 'UMTRunner'
+# val/test: 'raise' stops at an unloadable video (naming file and line);
+# 'skip' checks every video first and leaves the undecodable ones out
+bad_eval_samples = 'raise'
+
 log_level = 'INFO'
 load_from = None
 resume = False

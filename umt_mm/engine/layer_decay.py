@@ -18,8 +18,9 @@ class RecognizerLayerDecayOptimWrapperConstructor(
     mmpretrain looks the method up on the top-level model (its classifiers
     forward it to the backbone); mmaction2's ``Recognizer3D`` has none, so
     this passes ``model.backbone.get_layer_depth`` with the ``backbone.``
-    prefix (mmdet's ``FastRCNN`` for AVA works the same way). Grouping, weight-decay rules (``flat_decay_mult``,
-    ``custom_keys``...) and ``layer_decay_rate`` are mmpretrain's.
+    prefix (mmdet's ``FastRCNN`` for AVA works the same way). Grouping,
+    weight-decay rules (``flat_decay_mult``, ``custom_keys``...) and
+    ``layer_decay_rate`` are mmpretrain's.
     """
 
     def add_params(self,
