@@ -19,6 +19,8 @@ DATA="${UMT_DEMO_DATA:-data}"
 WORK="${UMT_DEMO_WORK_DIR:-work_dirs}"
 STAGES=" ${UMT_DEMO_STAGES:-1 ft 2} "
 log() { echo "[umt_mm demo] $*"; }
+# last_checkpoint holds a name relative to its work dir
+last_ckpt() { local c; c="$(cat "$1/last_checkpoint")"; [[ "$c" = /* ]] && echo "$c" || echo "$1/$c"; }
 
 make_data() {  # DIR [args]
     if [ -f "$1/train_list.txt" ] && [ -f "$1/val_list.txt" ]; then
@@ -33,11 +35,11 @@ make_data "$DATA/demo"
 STAGE1_CKPT="$WORK/stage1_demo/epoch_5.pth"
 if [[ "$STAGES" == *" 1 "* ]]; then
     log "stage 1: tiny UMT student <- tiny CLIP teacher"
-    python tools/train.py configs/umt/stage1_demo.py \
+    python tools/train.py configs/umt/stage1_demo.py --resume auto-or-new \
         --work-dir "$WORK/stage1_demo" --cfg-options \
         train_dataloader.dataset.ann_file="$DATA/demo/train_list.txt" \
         train_dataloader.dataset.data_prefix.video="$DATA/demo"
-    log "stage-1 checkpoint: $(cat "$WORK/stage1_demo/last_checkpoint")"
+    log "stage-1 checkpoint: $(last_ckpt "$WORK/stage1_demo")"
 fi
 
 if [[ "$STAGES" == *" ft "* ]]; then
@@ -49,6 +51,7 @@ if [[ "$STAGES" == *" ft "* ]]; then
               test_dataloader.dataset.ann_file="$DATA/demo_cls/val_list.txt"
               test_dataloader.dataset.data_prefix.video="$DATA/demo_cls")
     python tools/train.py configs/umt/finetune_demo.py --work-dir "$FT" \
+        --resume auto-or-new \
         --cfg-options "${cls_data[@]}" \
         model.backbone.init_cfg.checkpoint="umt://$STAGE1_CKPT"
     log "testing on the held-out split (4 clips x 3 crops, 4 classes: chance 25%)"
@@ -70,10 +73,11 @@ if [[ "$STAGES" == *" 2 "* ]]; then
               test_dataloader.dataset.data_prefix.video="$DATA/demo")
     log "stage 2: video-text pre-training with the shipped MiniLM"
     python tools/train.py configs/umt/stage2_demo.py --work-dir "$S2" \
+        --resume auto-or-new \
         --cfg-options "${cap_data[@]}"
     log "zero-shot retrieval on the held-out captions (chance R@1 = 1/32)"
     python tools/test.py configs/umt/stage2_demo.py \
-        "$(cat "$S2/last_checkpoint")" --work-dir "$S2" \
+        "$(last_ckpt "$S2")" --work-dir "$S2" \
         --cfg-options "${cap_data[@]}"
 fi
 log "done: checkpoints and logs are under $WORK/"
