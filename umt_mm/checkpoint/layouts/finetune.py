@@ -59,27 +59,26 @@ def _reject_layer_scale(state: Mapping[str, torch.Tensor]) -> None:
                          f'part of the UMT ViT: {scaled[:4]}')
 
 
-def _drop_fixed_pos(state: Mapping[str, torch.Tensor], key: str) -> tuple:
-    pos = state.get(key)
-    return (key, ) if pos is not None and is_fixed_table(pos) else ()
+def _convert(state: Mapping[str, torch.Tensor], prefixes: tuple,
+             pos_key: str, layout: str) -> Dict[str, torch.Tensor]:
+    """Reject layer scale, drop a fixed ``pos_key`` table, remap."""
+    _reject_layer_scale(state)
+    pos = state.get(pos_key)
+    drop = (pos_key, ) if pos is not None and is_fixed_table(pos) else ()
+    return remap_prefixes(state, prefixes, drop, f'the {layout} layout')
 
 
 def convert_official_finetune(
         state: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     """Official fine-tuned classifier -> umt_mm ``Recognizer3D``."""
-    _reject_layer_scale(state)
-    return remap_prefixes(state, FINETUNE_PREFIXES,
-                          _drop_fixed_pos(state, 'pos_embed'),
-                          'the finetune layout')
+    return _convert(state, FINETUNE_PREFIXES, 'pos_embed', 'finetune')
 
 
 def convert_mmaction_umt(
         state: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     """mmaction2 ``projects/umt`` recognizer -> umt_mm ``Recognizer3D``."""
-    _reject_layer_scale(state)
-    return remap_prefixes(state, MMACTION_PREFIXES,
-                          _drop_fixed_pos(state, 'backbone.pos_embed'),
-                          'the mmaction_umt layout')
+    return _convert(state, MMACTION_PREFIXES, 'backbone.pos_embed',
+                    'mmaction_umt')
 
 
 def _is_official_finetune(state: Mapping) -> bool:

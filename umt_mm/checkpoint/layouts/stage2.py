@@ -34,7 +34,7 @@ from typing import Dict, Mapping
 import torch
 
 from ..registry import register_layout
-from ..utils import is_fixed_table
+from ..utils import is_fixed_table, remap_prefixes
 
 VISION = 'vision_encoder.'
 #: official prefix -> umt_mm prefix
@@ -62,25 +62,15 @@ def is_official_stage2(state: Mapping[str, torch.Tensor]) -> bool:
 def convert_official_stage2(
         state: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     """Official stage-2 state dict -> ``UMTStage2`` state dict."""
-    out, unknown = {}, []
-    for key, value in state.items():
-        if key.startswith('clip_teacher.') or key in CONSTANTS:
-            continue
-        if key == 'vision_encoder.encoder.pos_embed' and \
-                is_fixed_table(value):
-            continue
-        if key == 'temp' or key.startswith(KEEP):
-            out[key] = value
-            continue
-        for src, dst in PREFIXES:
-            if key.startswith(src):
-                out[dst + key[len(src):]] = value
-                break
-        else:
-            unknown.append(key)
-    if unknown:
-        raise ValueError(f'unexpected keys for the stage-2 layout: '
-                         f'{unknown[:10]}')
+    drop = [k for k in state
+            if k.startswith('clip_teacher.') or k in CONSTANTS + ('temp', )]
+    pos = state.get('vision_encoder.encoder.pos_embed')
+    if pos is not None and is_fixed_table(pos):
+        drop.append('vision_encoder.encoder.pos_embed')
+    out = remap_prefixes(state, PREFIXES + tuple((k, k) for k in KEEP),
+                         drop, 'the stage-2 layout')
+    if 'temp' in state:
+        out['temp'] = state['temp']
     return out
 
 
