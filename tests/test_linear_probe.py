@@ -4,6 +4,7 @@ import json
 import os
 import os.path as osp
 import re
+import shutil
 
 import pytest
 import torch
@@ -19,22 +20,11 @@ def tool():
 
 
 @pytest.fixture(scope='module')
-def tiny_ckpt(tmp_path_factory):
-    """A random stage-1 style checkpoint of the config's tiny student."""
-    import umt_mm  # noqa: F401
-    from mmengine.registry import init_default_scope
-    init_default_scope('mmaction')
-    from mmaction.registry import MODELS
-
-    from umt_mm.checkpoint import save_checkpoint_atomic
-    torch.manual_seed(0)
-    student = MODELS.build(dict(type='UMTViT', arch=dict(
-        embed_dims=64, num_layers=4, num_heads=4), img_size=64,
-        return_layers=2))
-    student.init_weights()
+def tiny_ckpt(stage1_run, tmp_path_factory):
+    """A copy (the tests touch its mtime) of the shared stage-1 run's last
+    checkpoint, whose student is the config's tiny backbone."""
     path = str(tmp_path_factory.mktemp('lp_ckpt') / 'stage1.pth')
-    save_checkpoint_atomic({'state_dict': {
-        f'backbone.{k}': v for k, v in student.state_dict().items()}}, path)
+    shutil.copyfile(stage1_run.checkpoint(), path)
     return path
 
 
