@@ -365,3 +365,21 @@ def test_progress_bar_hook(capsys):
     assert capsys.readouterr().err == ''
     with pytest.raises(ValueError, match='phases'):
         ProgressBarHook(phases=('train', ))
+
+
+def test_mask_vis_teacher_only(stage1_model, demo_data, tmp_path):
+    """CKPT 'none': the drawing comes from model.teacher.pretrained alone."""
+    import cv2
+
+    from umt_mm.apis.mask_vis import (load_clip, mask_panels, render_grid,
+                                      visualize_masks)
+    teacher = tmp_path / 'teacher.pth'
+    torch.save(stage1_model.teacher.state_dict(), teacher)
+    video = osp.join(demo_data, 'videos', 'val_0003.mp4')
+    png, = visualize_masks(
+        osp.join(osp.dirname(osp.dirname(__file__)), STAGE1_DEMO), None,
+        video, str(tmp_path / 'out'), animation='none',
+        cfg_options={'model.teacher.pretrained': str(teacher)})
+    frames, clip = load_clip(stage1_model, video)
+    expected = render_grid(frames, mask_panels(stage1_model, clip, seed=0))
+    np.testing.assert_array_equal(cv2.imread(png)[..., ::-1], expected)

@@ -7,9 +7,9 @@ Usage::
         [--mask-ratio 0.8] [--seed 0] [--animation gif|mp4|none]
         [--device cpu] [--overwrite] [--cfg-options key=value ...]
 
-CONFIG is a stage-1 config (or zoo name), CKPT its weights ('none': the
-config's initialisation; the CLIP teacher comes from the checkpoint or
-model.teacher.pretrained). Writes DIR/<video>_masks.png (rows: frames,
+CONFIG is a stage-1 config (or zoo name), CKPT its weights, or 'none': the
+drawing needs only the CLIP teacher, taken from the checkpoint or from
+model.teacher.pretrained. Writes DIR/<video>_masks.png (rows: frames,
 attention, one per masker; masked tokens dark) and a GIF/MP4 of the same
 frame by frame. See docs/tools.md.
 """

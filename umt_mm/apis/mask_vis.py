@@ -216,7 +216,9 @@ def visualize_masks(config, checkpoint: Optional[str], video: str,
         config (str): Stage-1 config file or zoo name.
         checkpoint (str, optional): Stage-1 weights (umt_mm or official;
             the teacher comes from the checkpoint or the config's
-            ``model.teacher.pretrained``).
+            ``model.teacher.pretrained``). None: only the teacher is loaded
+            (from ``model.teacher.pretrained``), which is all the drawing
+            needs.
         video (str): The video file.
         out_dir (str): Output folder.
         mask_ratio (float, optional): Defaults to the config's masker.
@@ -230,7 +232,7 @@ def visualize_masks(config, checkpoint: Optional[str], video: str,
     Returns:
         list[str]: The written files.
     """
-    from .model_zoo import get_model
+    from .model_zoo import get_model, load_teacher
     if not osp.isfile(video):
         raise FileNotFoundError(f'video not found: {video}')
     if animation not in ('gif', 'mp4', 'none'):
@@ -247,6 +249,8 @@ def visualize_masks(config, checkpoint: Optional[str], video: str,
                       cfg_options=cfg_options,
                       pretrained=checkpoint is not None)
     check_stage1(model, str(config))
+    if checkpoint is None:  # the teacher alone decides attention and masks
+        load_teacher(model)
     try:
         frames, clip = load_clip(model, video)
     except Exception as e:  # noqa: BLE001  (decoder errors of many types)

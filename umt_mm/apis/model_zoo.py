@@ -229,8 +229,15 @@ def _guess_layout(state: Dict[str, torch.Tensor], model: nn.Module) -> str:
 
 
 def _init_missing_teacher(model: nn.Module, missing) -> None:
+    if any(k.startswith('teacher.') for k in missing):
+        load_teacher(model)
+
+
+def load_teacher(model: nn.Module) -> None:
+    """Load a stage-1 model's CLIP teacher from ``model.teacher.pretrained``
+    (warn when that is not a file: the teacher stays random)."""
     teacher = getattr(model, 'teacher', None)
-    if teacher is None or not any(k.startswith('teacher.') for k in missing):
+    if teacher is None:
         return
     path = getattr(teacher, 'pretrained', None)
     if path and osp.exists(path):
@@ -278,10 +285,11 @@ def get_model(model: Union[str, Config],
             :func:`resolve_checkpoint`).
         device (str | torch.device, optional): Defaults to ``'cuda'`` when
             available, else ``'cpu'``.
-        pretrained (bool): False builds the model with its configured
-            initialisation and loads nothing. Defaults to True.
+        pretrained (bool): False keeps the weights the modules get when
+            built (``init_weights`` is not run, no file is read). Defaults
+            to True.
         layout (str, optional): Force a layout of
-            :data:`umt_mm.convert.official.LAYOUTS` or ``'umt_mm'``.
+            :data:`umt_mm.checkpoint.LAYOUTS` or ``'umt_mm'``.
             Defaults to None (detected from the keys).
         cfg_options (dict, optional): Config overrides. Defaults to None.
 

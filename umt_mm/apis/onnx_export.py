@@ -101,8 +101,8 @@ def export_onnx(config,
 
     Args:
         config (str): Config file or zoo name.
-        checkpoint (str, optional): Weights; None exports the configured
-            initialisation (for testing the graph).
+        checkpoint (str, optional): Weights; None exports the weights the
+            modules get when built (for testing the graph).
         out_file (str): The ``.onnx`` file.
         part (str): ``'recognizer'``, ``'video_encoder'`` or ``'auto'``
             (from the model). Defaults to 'auto'.
