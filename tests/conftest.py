@@ -180,6 +180,13 @@ def read_scalars(work_dir):
 
 
 @pytest.fixture(scope='session')
+def vis_scalars():
+    """``vis_scalars(work_dir)``: :func:`read_scalars` for tests with their
+    own training run."""
+    return read_scalars
+
+
+@pytest.fixture(scope='session')
 def stage1_run(demo_data, run_tool, tmp_path_factory):
     """:class:`Stage1Run` of one shared stage-1 run on ``demo_data``:
     :data:`STAGE1_EPOCHS` epochs, every iteration logged, every epoch's
