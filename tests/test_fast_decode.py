@@ -1,18 +1,12 @@
 """FastVideoInit + FastSparseDecode return DecordInit + DecordDecode frames."""
-import os.path as osp
-import sys
-
 import numpy as np
 import pytest
 
 import umt_mm  # noqa: F401  (registers the transforms)
 from mmaction.registry import TRANSFORMS
 from mmengine.registry import init_default_scope
+from tools.data import reencode_videos
 from umt_mm.benchmark import make_kinetics_like
-
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'data'))
-import reencode_videos  # noqa: E402
 
 
 @pytest.fixture(scope='module')
