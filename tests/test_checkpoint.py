@@ -201,6 +201,10 @@ def test_stage2_vision_init_loads_and_refuses(tmp_path):
     assert torch.equal(model.distill_head.clip_decoder[0].head.weight,
                        torch.load(path)['state_dict'][
                            'head.clip_decoder.0.head.weight'])
+    narrow, _ = stage1_file(tmp_path, SMALL, 'narrow.pth')
+    with pytest.raises(CheckpointMismatchError, match='shape mismatches: '
+                       r'patch_embed\.proj\.weight checkpoint \(16, '):
+        _stage2(vision_pretrained=narrow).init_weights()
     deeper, _ = stage1_file(tmp_path, dict(TINY, num_layers=3), 'l3.pth')
     model = _stage2(vision_pretrained=deeper)
     with pytest.raises(CheckpointMismatchError, match=r'unexpected keys '
@@ -312,6 +316,19 @@ def test_convert_tool_checks_against_config(tmp_path, run_tool):
             assert 'shape mismatches' in res.output and src in res.output
     res.check()
     assert osp.isfile(dst)
+
+
+def test_infer_tool_refuses_other_shapes(tmp_path, demo_data, run_tool):
+    """A 32-wide recognizer checkpoint into the 64-wide demo config."""
+    path = str(tmp_path / 'narrow.pth')
+    save_checkpoint_atomic(dict(state_dict=recognizer(num_classes=4)
+                                .state_dict()), path)
+    with open(osp.join(demo_data, 'val_list.txt')) as f:
+        video = f.readline().split()[0]
+    res = run_tool('tools/infer.py', osp.join(demo_data, video),
+                   'configs/umt/finetune_demo.py', path, '--device', 'cpu')
+    assert res.returncode != 0
+    assert 'shape mismatches' in res.output and path in res.output
 
 
 # -------------------------------------------------- build-time checks
