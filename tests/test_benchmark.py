@@ -218,3 +218,21 @@ def test_batch_aug_preprocessor_matches_cpu_pipeline():
     # cv2's bilinear works in fixed point: within 1 grey level of torch's
     diff = ((a - b) * torch.tensor(norm['std']).view(1, 1, 3, 1, 1, 1)).abs()
     assert diff.max() <= 1.01 and diff.mean() < 0.15
+
+
+@pytest.mark.slow
+def test_gpu_check_tiny_cpu(run_tool, tmp_path):
+    """tools/analysis/gpu_check.sh in its CPU mode writes every part."""
+    out = tmp_path / 'check.json'
+    run_tool('tools/analysis/gpu_check.sh', str(out), '--tiny',
+             timeout=300).check()
+    r = json.loads(out.read_text())
+    steps = r['train_step']['tiny']
+    assert set(steps) == {'off', 'teacher_bf16', 'cp4'}
+    assert all(s['clips_per_s'] > 0 for s in steps.values())
+    assert steps['teacher_bf16']['teacher_dtype'] == 'bf16'
+    assert set(r['data']['methods']) >= {'official', 'prepared'}
+    assert r['runner']['iters'] == 2 and r['runner']['clips_per_s'] > 0
+    assert 0 <= r['runner']['data_wait_fraction'] < 1
+    assert r['strategies']['umt-large_stage1_fsdp.py'] == 'FSDPStrategy'
+    assert r['checks'] == {}  # no GPU figures to judge on a CPU
