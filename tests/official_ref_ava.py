@@ -8,7 +8,6 @@ its ``ROIAlign3d``) -> ``MaxPool2d(7)`` -> ``head`` (80 classes). Parameter
 names are the official ones, so its ``state_dict()`` is an official
 checkpoint in miniature.
 """
-import torch
 import torch.nn.functional as F
 from torch import nn
 from torchvision.ops import roi_align

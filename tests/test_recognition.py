@@ -91,7 +91,8 @@ def test_layer_decay_param_groups():
     groups = constructor(model).optimizer.param_groups
     by_name = {g['param_name']: g for g in groups}
     L = 2
-    expect_id = {'backbone.pos_embed': 0, 'backbone.patch_embed.proj.weight': 0,
+    expect_id = {'backbone.pos_embed': 0,
+                 'backbone.patch_embed.proj.weight': 0,
                  'backbone.blocks.0.attn.qkv.weight': 1,
                  'backbone.blocks.1.mlp.fc2.weight': 2,
                  'cls_head.fc_norm.weight': L + 1,
@@ -270,7 +271,8 @@ def test_finetune_test_infer_tools(tmp_path, demo_data, run_tool,
     val_list = osp.join(demo_data, 'val_list.txt')
     opts = [
         '--cfg-options', f'model.backbone.init_cfg.checkpoint=umt://{ckpt}',
-        'train_cfg.max_epochs=1', f'train_dataloader.dataset.ann_file={train_list}',
+        'train_cfg.max_epochs=1',
+        f'train_dataloader.dataset.ann_file={train_list}',
         f'train_dataloader.dataset.data_prefix.video={demo_data}',
         'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False',

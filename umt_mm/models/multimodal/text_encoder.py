@@ -1,4 +1,4 @@
-"""BERT text / cross-modal encoder of UMT stage 2 on the current transformers API.
+"""BERT text / cross-modal encoder of UMT stage 2 (current transformers API).
 
 The official release (``xbert``) runs the first ``fusion_layer`` BERT layers
 text-only (the text encoder of VTC) and the remaining ones with an extra
@@ -12,10 +12,10 @@ projections taking the vision width (``encoder_width``), as ``xbert``.
 
 Parameter names therefore match the official checkpoints:
 ``bert.embeddings.*``, ``bert.encoder.layer.N.{attention,crossattention,
-intermediate,output}.*`` and ``cls.predictions.{transform.*,bias}`` (the MLM head; its decoder is tied
-to the word embeddings as in ``BertForMaskedLM`` and therefore not stored
-separately: the converter drops the official tied copies
-``cls.predictions.decoder.{weight,bias}``).
+intermediate,output}.*`` and ``cls.predictions.{transform.*,bias}`` (the MLM
+head; its decoder is tied to the word embeddings as in ``BertForMaskedLM``
+and therefore not stored separately: the converter drops the official tied
+copies ``cls.predictions.decoder.{weight,bias}``).
 """
 import copy
 import os
