@@ -6,7 +6,8 @@ video (in parallel), splits the readable ones into train / val per class
 and writes ``train_list.txt``, ``val_list.txt`` (``path label`` lines
 relative to ``ROOT``, the format of mmaction2's ``VideoDataset``),
 ``label_map.txt`` (one class name a line, the line number is the label)
-and ``bad_videos.txt`` (videos that do not open, with the reason).
+and ``bad_videos.txt`` (videos whose first, middle or last frame does not
+decode, with the reason).
 """
 import csv
 import os
@@ -18,6 +19,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.logging import MMLogger
 
+from ..datasets.video_check import check_video as decode_problem
 from .features import VIDEO_EXTS
 from .utils import atomic_write, progress
 
@@ -67,18 +69,9 @@ def read_csv_list(path: str) -> List[Tuple[str, str]]:
 
 
 def check_video(path: str) -> str:
-    """'' when the video opens and its first frame decodes, else why not."""
-    if not osp.isfile(path):
-        return 'file not found'
-    try:
-        import decord
-        reader = decord.VideoReader(path, num_threads=1)
-        if len(reader) == 0:
-            return 'no frames'
-        reader[0]
-    except Exception as e:  # noqa: BLE001  (decoders raise many types)
-        return f'{type(e).__name__}: {str(e).splitlines()[0][:200]}'
-    return ''
+    """'' when the first, middle and last frames decode, else why not
+    (:func:`umt_mm.datasets.video_check.check_video`)."""
+    return decode_problem(path) or ''
 
 
 def check_videos(paths: Sequence[str], workers: int = 1) -> List[str]:
