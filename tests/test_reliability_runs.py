@@ -5,6 +5,7 @@ errors before the first step. Unit tests: tests/test_reliability.py."""
 import json
 import os
 import os.path as osp
+import re
 import shutil
 
 import pytest
@@ -136,8 +137,11 @@ def test_training_replaces_bad_videos(bad_list, run_tool, tmp_path):
         described = f'Bad sample {root}/videos/{name}.mp4 ({ann} line {line})'
         # logged once although it is met in both epochs
         assert res.output.count(described) == 1, res.output[-3000:]
-    assert 'Epoch 1: 2 sample loads failed and were replaced' in res.output
-    assert 'Epoch 2: 2 sample loads failed' in res.output
+    # both are met every epoch (a replacement may be drawn bad as well)
+    for epoch in (1, 2):
+        failed = re.search(rf'Epoch {epoch}: (\d+) sample loads failed and '
+                           'were replaced; 2 distinct bad samples', res.output)
+        assert failed and int(failed.group(1)) >= 2, res.output[-3000:]
     import umt_mm  # noqa: F401
     meta = torch.load(osp.join(work, 'epoch_2.pth'), map_location='cpu',
                       weights_only=True)['meta']
