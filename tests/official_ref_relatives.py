@@ -12,9 +12,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from einops import rearrange
-from torch import nn
-
 from official_ref import RefBlock, np_sinusoid_table
+from torch import nn
 
 
 def np_1d_table(dim, pos):

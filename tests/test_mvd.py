@@ -4,17 +4,15 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.config import Config
+from official_ref_relatives import (RefMAETeacher, RefMVDStudent, RefVideoMAE,
+                                    np_3d_table, official_mvd_loss)
+from relatives_runner import falls, train_demo
 
 import umt_mm  # noqa: F401  (registers modules)
-from mmengine.config import Config
 from umt_mm.checkpoint import convert_layout, detect_layout, load_weights
-from umt_mm.models.heads.masked_token_head import sincos_3d_table
+from umt_mm.pos_embed import sincos_3d_table
 from umt_mm.registry import MODELS
-
-from official_ref_relatives import (RefMAETeacher, RefMVDStudent,
-                                    RefVideoMAE, np_3d_table,
-                                    official_mvd_loss)
-from relatives_runner import falls, train_demo
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TINY = dict(embed_dims=32, num_layers=2, num_heads=2)

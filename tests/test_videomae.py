@@ -3,14 +3,13 @@ import os.path as osp
 
 import pytest
 import torch
-
-import umt_mm  # noqa: F401  (registers modules)
 from mmengine.config import Config
-from umt_mm.checkpoint import convert_layout, detect_layout, load_weights
-from umt_mm.registry import MODELS
-
 from official_ref_relatives import RefVideoMAE, official_pixel_labels
 from relatives_runner import falls, train_demo
+
+import umt_mm  # noqa: F401  (registers modules)
+from umt_mm.checkpoint import convert_layout, detect_layout, load_weights
+from umt_mm.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MEAN = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1, 1)

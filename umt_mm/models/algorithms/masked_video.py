@@ -4,7 +4,6 @@ from typing import Dict, List, Optional
 import torch
 from mmengine.model import BaseModel, ModuleDict
 
-
 from ...registry import MODELS
 from .umt_pretrain import UMTPretrain
 
