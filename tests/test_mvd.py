@@ -205,3 +205,25 @@ def test_demo_config_trains_and_losses_fall(demo_data, run_tool, tmp_path):
     for key in ('loss_img', 'loss_vid'):
         losses = [r[key] for r in records]
         assert falls(losses), (key, losses)
+
+
+def test_student_feeds_a_recognizer_through_umt_scheme(tmp_path):
+    """A MaskedVideoPretrain checkpoint (with its teachers) gives its
+    student, and only it, to a recognizer backbone via ``umt://``."""
+    model = tiny_mvd()
+    model.init_weights()
+    path = str(tmp_path / 'mvd.pth')
+    torch.save({'state_dict': model.state_dict()}, path)
+    backbone = MODELS.build(dict(
+        type='UMTViT', arch=TINY, img_size=32, num_frames=4, tubelet_size=2,
+        pos_embed='sincos3d', final_norm=False,
+        init_cfg=dict(type='Pretrained', checkpoint='umt://' + path)))
+    backbone.init_weights()
+    for k, v in backbone.state_dict().items():
+        torch.testing.assert_close(v, model.backbone.state_dict()[k])
+    video = torch.randn(1, 3, 4, 32, 32)
+    model.backbone.final_norm = False
+    with torch.no_grad():
+        torch.testing.assert_close(backbone(video),
+                                   model.backbone.forward_features(
+                                       video).tokens)
