@@ -195,6 +195,26 @@ class RefUMTRetrieval(nn.Module):
         return score * 0.7 + sim * 0.3
 
 
+TINY_VISION = dict(type='UMTViT',
+                   arch=dict(embed_dims=16, num_layers=2, num_heads=2),
+                   img_size=32, num_frames=2)
+
+
+def tiny_stage2(bert_cfg, with_mlm_head=False, **kwargs):
+    """A tiny fine-tuning ``UMTStage2`` matching :class:`RefUMTRetrieval`
+    (cross-attention from layer 2, no teacher, per-frame features)."""
+    from umt_mm.registry import MODELS
+    cfg = dict(
+        type='UMTStage2', vision_encoder=TINY_VISION,
+        text_encoder=dict(type='UMTTextEncoder', pretrained=None,
+                          bert_cfg=bert_cfg, fusion_layer=2,
+                          with_mlm_head=with_mlm_head),
+        embed_dim=8, keep_temporal=True,
+        loss_weights=dict(vtc=1.0, vtm=1.0, mlm=0.0, uta=0.0))
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
 def official_state(ref):
     """The state dict as the official model saves it (tied decoder copies
     included, as ``BertLMHeadModel.state_dict`` does)."""

@@ -6,14 +6,13 @@ import pytest
 import torch
 from mmengine.registry import init_default_scope
 from mmengine.structures import BaseDataElement
-from official_ref_vl import RefUMTRetrieval, official_state
+from official_ref_vl import RefUMTRetrieval, official_state, tiny_stage2
 
 import umt_mm  # noqa: F401
 from umt_mm.checkpoint.layouts import video_language as layouts
 from umt_mm.datasets.video_language import MultipleChoiceDataset
 from umt_mm.evaluation.video_language_metric import (UMTMultipleChoiceMetric,
                                                      mc_scores)
-from umt_mm.registry import MODELS
 
 init_default_scope('mmaction')
 
@@ -35,17 +34,7 @@ def test_mc_scores_hand_computed():
 def test_mc_metric_matches_official_score():
     torch.manual_seed(0)
     ref = RefUMTRetrieval(TINY_BERT, 2).eval()
-    model = MODELS.build(dict(
-        type='UMTStage2',
-        vision_encoder=dict(type='UMTViT',
-                            arch=dict(embed_dims=16, num_layers=2,
-                                      num_heads=2),
-                            img_size=32, num_frames=2),
-        text_encoder=dict(type='UMTTextEncoder', pretrained=None,
-                          bert_cfg=TINY_BERT, fusion_layer=2,
-                          with_mlm_head=False),
-        embed_dim=8, keep_temporal=True,
-        loss_weights=dict(uta=0.0))).eval()
+    model = tiny_stage2(TINY_BERT).eval()
     model.load_state_dict(
         layouts.convert_official_finetuned(official_state(ref)), strict=False)
     metric = UMTMultipleChoiceMetric()

@@ -1,12 +1,13 @@
 """Video QA (UMTQA): official UMT_QA fidelity, answer weights, data errors,
 accuracy metric, stage-2 initialisation."""
 import json
+import os.path as osp
 
 import pytest
 import torch
 from mmengine.registry import init_default_scope
 from mmengine.structures import BaseDataElement
-from official_ref_vl import RefUMTQA, official_state
+from official_ref_vl import TINY_VISION, RefUMTQA, official_state, tiny_stage2
 
 import umt_mm  # noqa: F401
 from umt_mm.checkpoint import detect_layout
@@ -29,10 +30,7 @@ FUSION = 2
 def tiny_qa(**kwargs):
     cfg = dict(
         type='UMTQA',
-        vision_encoder=dict(type='UMTViT',
-                            arch=dict(embed_dims=16, num_layers=2,
-                                      num_heads=2),
-                            img_size=32, num_frames=2),
+        vision_encoder=TINY_VISION,
         text_encoder=dict(type='UMTTextEncoder', pretrained=None,
                           bert_cfg=TINY_BERT, fusion_layer=FUSION),
         text_decoder=dict(type='UMTAnswerDecoder', pretrained=None,
@@ -198,15 +196,7 @@ def test_qa_metric_accuracy_and_types(tmp_path):
 
 def test_qa_init_from_stage2_checkpoint(tmp_path):
     torch.manual_seed(0)
-    stage2 = MODELS.build(dict(
-        type='UMTStage2',
-        vision_encoder=dict(type='UMTViT',
-                            arch=dict(embed_dims=16, num_layers=2,
-                                      num_heads=2),
-                            img_size=32, num_frames=2),
-        text_encoder=dict(type='UMTTextEncoder', pretrained=None,
-                          bert_cfg=TINY_BERT, fusion_layer=FUSION),
-        embed_dim=8, loss_weights=dict(uta=0.0)))
+    stage2 = tiny_stage2(TINY_BERT, with_mlm_head=True)
     path = str(tmp_path / 'stage2.pth')
     torch.save(dict(state_dict=stage2.state_dict()), path)
     qa = tiny_qa(pretrained=path)
@@ -227,3 +217,28 @@ def test_qa_init_from_stage2_checkpoint(tmp_path):
         tiny_qa(pretrained=path, text_decoder=dict(
             type='UMTAnswerDecoder', pretrained=None, bert_cfg=TINY_BERT,
             num_layers=1)).init_weights()
+
+
+def test_check_annotations_tool(tmp_path, capsys):
+    import sys
+    sys.path.insert(0, osp.join(osp.dirname(osp.dirname(
+        osp.abspath(__file__))), 'tools', 'data'))
+    from check_annotations import main
+    (tmp_path / 'a.mp4').write_bytes(b'')
+    answers = _write(tmp_path, 'answers.json', ['yes'])
+    qa = _write(tmp_path, 'qa.json',
+                [dict(video='a.mp4', question='q?', answer='yes')])
+    main([qa, 'qa', '--video-root', str(tmp_path), '--answer-list',
+          answers])
+    assert '1 qa entries' in capsys.readouterr().out
+    missing = _write(tmp_path, 'cap.json', [
+        dict(video='a.mp4', caption='x'), dict(video='b.mp4', caption='y')])
+    with pytest.raises(SystemExit, match=r'cap.json: entry 1: video .*b.mp4'):
+        main([missing, 'caption', '--video-root', str(tmp_path)])
+    bad_mc = _write(tmp_path, 'mc.json', [
+        dict(video='a.mp4', caption=['x', 'y'], answer='x')])
+    with pytest.raises(SystemExit, match='mc.json: entry 0'):
+        main([bad_mc, 'mc'])
+    with pytest.raises(SystemExit, match=r"qa.json: entry 0 \(answer 'yes'"):
+        main([qa, 'qa', '--answer-list', _write(tmp_path, 'no.json',
+                                                ['no'])])

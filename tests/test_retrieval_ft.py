@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from mmengine import Config
 from mmengine.registry import init_default_scope
 from mmengine.structures import BaseDataElement
-from official_ref_vl import RefUMTRetrieval, official_state
+from official_ref_vl import RefUMTRetrieval, official_state, tiny_stage2
 
 import umt_mm  # noqa: F401
 from umt_mm.checkpoint import detect_layout
@@ -19,7 +19,6 @@ from umt_mm.checkpoint.layouts.video_language import (
     to_official_finetuned)
 from umt_mm.datasets.video_language import RetrievalTrainDataset
 from umt_mm.models.multimodal import vtc_loss
-from umt_mm.registry import MODELS
 
 init_default_scope('mmaction')
 
@@ -27,22 +26,6 @@ TINY_BERT = dict(vocab_size=120, hidden_size=32, num_hidden_layers=4,
                  num_attention_heads=2, intermediate_size=64,
                  max_position_embeddings=40)
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-
-def tiny_ft_model(**kwargs):
-    cfg = dict(
-        type='UMTStage2',
-        vision_encoder=dict(type='UMTViT',
-                            arch=dict(embed_dims=16, num_layers=2,
-                                      num_heads=2),
-                            img_size=32, num_frames=2),
-        text_encoder=dict(type='UMTTextEncoder', pretrained=None,
-                          bert_cfg=TINY_BERT, fusion_layer=2,
-                          with_mlm_head=False),
-        embed_dim=8, keep_temporal=True,
-        loss_weights=dict(vtc=1.0, vtm=1.0, mlm=0.0, uta=0.0))
-    cfg.update(kwargs)
-    return MODELS.build(cfg)
 
 
 def ref_get_sim_loss(v, t, idx, temp):
@@ -75,7 +58,7 @@ def test_vtc_per_frame_matches_official_get_sim():
 
 def test_fine_tuning_loss_uses_frames():
     torch.manual_seed(0)
-    model = tiny_ft_model()
+    model = tiny_stage2(TINY_BERT)
     ids = torch.randint(5, 100, (3, 6))
     ids[:, 0] = 1
     samples = [BaseDataElement(input_ids=ids[i], attention_mask=torch.ones(
@@ -129,7 +112,7 @@ def ret_pair():
     state = official_state(ref)
     assert is_official_retrieval_ft(state)
     assert detect_layout(state) == 'retrieval_ft'
-    model = tiny_ft_model().eval()
+    model = tiny_stage2(TINY_BERT).eval()
     missing, unexpected = model.load_state_dict(
         convert_official_finetuned(state), strict=False)
     assert not unexpected
@@ -178,7 +161,7 @@ def _cfg(name):
 
 def test_fine_tuning_configs_official_values():
     names = sorted(osp.basename(p) for p in glob.glob(
-        osp.join(REPO, 'configs/umt/retrieval-ft_*.py')) + glob.glob(
+        osp.join(REPO, 'configs/umt/retrieval-ft_*_vit*.py')) + glob.glob(
             osp.join(REPO, 'configs/umt/qa_*_vit*.py')) + glob.glob(
                 osp.join(REPO, 'configs/umt/mc_*_vit*.py')))
     assert len(names) == 62

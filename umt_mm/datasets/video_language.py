@@ -229,3 +229,42 @@ class MultipleChoiceDataset(BaseDataset):
                 text=options, answer=answer, video_idx=i, start_index=0,
                 modality='RGB'))
         return data_list
+
+
+#: annotation kinds of :func:`check_annotation_file` -> their dataset
+ANNOTATION_KINDS = dict(caption=RetrievalTrainDataset, qa=VideoQADataset,
+                        mc=MultipleChoiceDataset)
+
+
+def check_annotation_file(ann_file: str,
+                          kind: str,
+                          video_root: Optional[str] = None,
+                          answer_list: Optional[str] = None) -> int:
+    """Check an official-format annotation file without decoding media.
+
+    Every entry is parsed as the dataset of ``kind`` does (``'caption'``:
+    retrieval / caption corpora, ``'qa'``, ``'mc'``); with ``video_root``,
+    every video must exist under it; with ``answer_list`` (QA), every answer
+    must be in it.
+
+    Returns:
+        int: The number of entries.
+
+    Raises:
+        ValueError: Naming the file and the first malformed entry.
+        FileNotFoundError: Naming the file, the entry and the missing video.
+    """
+    if kind not in ANNOTATION_KINDS:
+        raise ValueError(f'kind must be one of {sorted(ANNOTATION_KINDS)}, '
+                         f'got {kind!r}')
+    kwargs = dict(answer_list=answer_list, strict_answers=True,
+                  test_mode=True) if kind == 'qa' and answer_list else {}
+    ANNOTATION_KINDS[kind](ann_file, [], lazy_init=False, **kwargs)
+    entries = load_json_list(ann_file)
+    if video_root is not None:
+        for i, entry in enumerate(entries):
+            path = osp.join(video_root, entry['video'])
+            if not osp.exists(path):
+                raise FileNotFoundError(f'{ann_file}: entry {i}: video '
+                                        f'{path} does not exist')
+    return len(entries)

@@ -38,7 +38,7 @@ from typing import Dict, Mapping, Tuple
 import torch
 
 from ..registry import register_layout
-from ..utils import is_fixed_table
+from ..utils import is_fixed_table, remap_prefixes
 
 StateDict = Dict[str, torch.Tensor]
 
@@ -75,25 +75,13 @@ def is_official_qa(state: Mapping[str, torch.Tensor]) -> bool:
 def convert_official_finetuned(
         state: Mapping[str, torch.Tensor]) -> StateDict:
     """Official fine-tuned ``UMT`` / ``UMT_QA`` state dict -> umt_mm."""
-    out, unknown = {}, []
-    for key, value in state.items():
-        if key in DROP or key.startswith('clip_teacher.') or (
-                key == 'vision_encoder.encoder.pos_embed' and
-                is_fixed_table(value)):
-            continue
-        if key == 'temp' or key.startswith(KEEP):
-            out[key] = value
-            continue
-        for src, dst in PREFIXES:
-            if key.startswith(src):
-                out[dst + key[len(src):]] = value
-                break
-        else:
-            unknown.append(key)
-    if unknown:
-        raise ValueError('unexpected keys for a fine-tuned video-language '
-                         f'layout: {unknown[:10]}')
-    return out
+    drop = set(DROP) | {k for k in state if k.startswith('clip_teacher.')}
+    pos = state.get('vision_encoder.encoder.pos_embed')
+    if pos is not None and is_fixed_table(pos):
+        drop.add('vision_encoder.encoder.pos_embed')
+    keep = tuple((p, p) for p in KEEP + ('temp', ))
+    return remap_prefixes(state, keep + PREFIXES, tuple(drop),
+                          'a fine-tuned video-language layout')
 
 
 def to_official_finetuned(state: Mapping[str, torch.Tensor]) -> StateDict:
