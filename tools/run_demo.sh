@@ -6,8 +6,11 @@
 #   3. UMT stage 1: tiny student <- tiny random CLIP teacher,
 #   4. fine-tune it on the 4 motion classes, test 4x3 views, infer one video,
 #   5. UMT stage 2 (VTC+VTM+MLM+UTA with the shipped MiniLM) and zero-shot
-#      video-text retrieval on the held-out captions.
-# Set UMT_DEMO_STAGES="1" (or "1 ft", "1 2", ...) to run a subset.
+#      video-text retrieval on the held-out captions,
+#   6. video QA: the stage-2 model fine-tuned on generated questions (shape,
+#      colour, direction), tested on the held-out videos; multiple choice
+#      among 5 captions with the stage-2 model.
+# Set UMT_DEMO_STAGES="1" (or "1 ft", "1 2", "qa mc", ...) to run a subset.
 # Outputs go to work_dirs/ (UMT_DEMO_WORK_DIR), data to data/ (UMT_DEMO_DATA).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,13 +20,14 @@ source tools/env.sh
 
 DATA="${UMT_DEMO_DATA:-data}"
 WORK="${UMT_DEMO_WORK_DIR:-work_dirs}"
-STAGES=" ${UMT_DEMO_STAGES:-1 ft 2} "
+STAGES=" ${UMT_DEMO_STAGES:-1 ft 2 qa mc} "
 log() { echo "[umt_mm demo] $*"; }
 # last_checkpoint holds a name relative to its work dir
 last_ckpt() { local c; c="$(cat "$1/last_checkpoint")"; [[ "$c" = /* ]] && echo "$c" || echo "$1/$c"; }
 
 make_data() {  # DIR [args]
-    if [ -f "$1/train_list.txt" ] && [ -f "$1/val_list.txt" ]; then
+    if [ -f "$1/train_list.txt" ] && [ -f "$1/val_list.txt" ] &&
+        [ -f "$1/qa_val.json" ]; then
         log "reusing the synthetic dataset in $1"
     else
         log "generating the synthetic dataset in $1"
@@ -79,5 +83,31 @@ if [[ "$STAGES" == *" 2 "* ]]; then
     python tools/test.py configs/umt/stage2_demo.py \
         "$(last_ckpt "$S2")" --work-dir "$S2" \
         --cfg-options "${cap_data[@]}"
+fi
+S2_CKPT="$WORK/stage2_demo/epoch_48.pth"
+if [[ "$STAGES" == *" qa "* ]]; then
+    QA="$WORK/qa_demo"
+    qa_data=(train_dataloader.dataset.ann_file="$DATA/demo/qa_train.json"
+             train_dataloader.dataset.data_prefix.video="$DATA/demo"
+             test_dataloader.dataset.ann_file="$DATA/demo/qa_val.json"
+             test_dataloader.dataset.data_prefix.video="$DATA/demo"
+             test_dataloader.dataset.answer_list="$DATA/demo/qa_answer_list.json"
+             model.answer_list="$DATA/demo/qa_answer_list.json"
+             test_evaluator.baseline_ann_file="$DATA/demo/qa_train.json")
+    log "video QA: fine-tuning the stage-2 model on the synthetic questions"
+    python tools/train.py configs/umt/qa_demo.py --work-dir "$QA" \
+        --resume auto-or-new \
+        --cfg-options "${qa_data[@]}" model.pretrained="$S2_CKPT"
+    log "video QA on the held-out videos (qa/acc vs qa/majority_acc)"
+    python tools/test.py configs/umt/qa_demo.py "$QA/epoch_12.pth" \
+        --work-dir "$QA" --cfg-options "${qa_data[@]}"
+fi
+
+if [[ "$STAGES" == *" mc "* ]]; then
+    log "multiple choice among 5 captions with the stage-2 model (chance 20%)"
+    python tools/test.py configs/umt/mc_demo.py "$S2_CKPT" \
+        --work-dir "$WORK/mc_demo" --cfg-options \
+        test_dataloader.dataset.ann_file="$DATA/demo/mc_val.json" \
+        test_dataloader.dataset.data_prefix.video="$DATA/demo"
 fi
 log "done: checkpoints and logs are under $WORK/"
