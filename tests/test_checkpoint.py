@@ -250,6 +250,17 @@ def test_whole_model_load_shapes_and_allow_lists(tmp_path):
         load_weights(recognizer(SMALL), backbone_only, strict=False)
 
 
+def test_stage1_file_as_whole_recognizer_names_keys(tmp_path):
+    """No layout matches a stage-1 umt_mm file for a recognizer: the key
+    comparison says what is missing and unexpected."""
+    path, _ = stage1_file(tmp_path)
+    with pytest.raises(CheckpointMismatchError) as err:
+        load_weights(recognizer(), path)
+    msg = str(err.value)
+    assert 'missing keys (4): cls_head.fc_cls.bias' in msg
+    assert 'unexpected keys' in msg and 'head.clip_decoder.0' in msg
+
+
 def test_model_declared_allow_list():
     """A stage-2 pre-training checkpoint into a retrieval model built
     without teacher and UTA head: those keys are expected, no others."""

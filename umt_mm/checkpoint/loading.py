@@ -27,7 +27,7 @@ from mmengine.logging import MMLogger, print_log
 from torch import nn
 
 from .reader import read_checkpoint, unwrap_state_dict
-from .registry import convert_layout, get_layout
+from .registry import LAYOUTS, convert_layout, get_layout
 from .student import STUDENT_ALLOW_MISSING, UMT_SCHEME, extract_student
 
 StateDict = Dict[str, torch.Tensor]
@@ -118,9 +118,11 @@ def _resolve(model: nn.Module, checkpoint: Union[str, Mapping], layout: str,
         source = source or 'state dict'
         state = unwrap_state_dict(checkpoint, source)
     model_keys = set(model.state_dict())
-    if layout == 'umt_mm' or (layout == 'auto' and _fits(
-            _with_prefix(state, prefix, source) if prefix else state,
-            model_keys)):
+    native = layout == 'umt_mm' or layout == 'auto' and (
+        _fits(_with_prefix(state, prefix, source) if prefix else state,
+              model_keys)
+        or not any(lay.detect(state) for lay in LAYOUTS.values()))
+    if native:  # then the key comparison names what does not fit
         return source, 'umt_mm', _with_prefix(state, prefix, source), meta, ()
     try:
         layout, state = convert_layout(state, layout)
@@ -151,9 +153,9 @@ def load_weights(model: nn.Module,
             + a file (the UMT student of any stage, for a backbone), or a
             state dict.
         layout (str): ``'auto'`` (the umt_mm names when most keys are the
-            model's, else the detected registered layout), ``'umt_mm'`` or
-            a registered layout name. Ignored for ``umt://``.
-            Defaults to 'auto'.
+            model's or no registered layout matches, else the detected
+            layout), ``'umt_mm'`` or a registered layout name. Ignored
+            for ``umt://``. Defaults to 'auto'.
         prefix (str, optional): Take only the keys under this prefix,
             stripped (e.g. ``'backbone.'``), after layout conversion.
             Defaults to None.
