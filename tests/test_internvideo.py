@@ -108,6 +108,17 @@ def test_test_time_views_are_averaged():
     torch.testing.assert_close(out.pred_score, views.mean(0))
 
 
+def test_unset_encoder_checkpoint_names_the_key():
+    cfg = Config.fromfile(osp.join(REPO, 'configs/internvideo/'
+                                   'internvideo-interaction_demo.py'))
+    cfg.model.backbone.multimodal.init_cfg.checkpoint = None
+    cfg.model.backbone.masked.init_cfg = None
+    model = MODELS.build(cfg.model)
+    with pytest.raises(ValueError,
+                       match='model.backbone.multimodal.init_cfg.checkpoint'):
+        model.init_weights()
+
+
 def test_kinetics_config_carries_the_paper_recipe():
     cfg = Config.fromfile(osp.join(
         REPO, 'configs/internvideo/internvideo-interaction_'

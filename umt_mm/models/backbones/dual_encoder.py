@@ -33,6 +33,18 @@ class DualVideoEncoder(BaseModule):
         self.multimodal = MODELS.build(multimodal)
         self.requires_grad_(False)
 
+    def init_weights(self) -> None:
+        """Load both encoders; a ``Pretrained`` init_cfg needs a file."""
+        for name in ('masked', 'multimodal'):
+            cfg = getattr(self, name).init_cfg
+            if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained' \
+                    and not cfg.get('checkpoint'):
+                raise ValueError(
+                    f'set model.backbone.{name}.init_cfg.checkpoint (e.g. '
+                    "'umt://<checkpoint>'), or model.backbone."
+                    f'{name}.init_cfg=None for random weights')
+        super().init_weights()
+
     def train(self, mode: bool = True) -> 'DualVideoEncoder':
         return super().train(False)
 
