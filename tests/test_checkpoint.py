@@ -155,6 +155,23 @@ def test_prefix_init_cfg_refuses_shapes(tmp_path):
         small.init_weights()
 
 
+def test_prefix_init_cfg_converts_an_official_file(tmp_path):
+    """An official fine-tuned classifier with ``prefix='backbone.'``: the
+    layout is converted first, then the prefix applies."""
+    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+    from official_ref_cls import RefFinetuneViT
+    ref = RefFinetuneViT(num_classes=3)
+    path = str(tmp_path / 'official.pth')
+    torch.save({'model': ref.state_dict()}, path)
+    det = MODELS.build(dict(type='UMTViTDet', arch=TINY, img_size=32,
+                            num_frames=2,
+                            init_cfg=dict(type='Pretrained', checkpoint=path,
+                                          prefix='backbone.')))
+    det.init_weights()
+    assert torch.equal(det.blocks[0].attn.qkv.weight,
+                       ref.state_dict()['blocks.0.attn.qkv.weight'])
+
+
 def test_teacher_refuses_shapes_with_file_and_shapes(tmp_path):
     small = MODELS.build(dict(type='CLIPTeacher', arch=CLIP_ARCH,
                               input_resolution=32, return_layers=1))

@@ -99,15 +99,16 @@ def _run_load_hooks(model: nn.Module, state: StateDict) -> StateDict:
 
 def _resolve(model: nn.Module, checkpoint: Union[str, Mapping], layout: str,
              prefix: Optional[str], source: Optional[str],
-             logger) -> Tuple[str, str, StateDict, Dict, Tuple[str, ...]]:
-    """-> source, layout, state in umt_mm names, meta, allowed missing."""
+             logger) -> Tuple[str, str, StateDict, Dict, Tuple[Tuple, Tuple]]:
+    """-> source, layout, state in umt_mm names, meta and the layout's
+    (allowed missing, allowed unexpected) patterns."""
     meta: Dict = {}
     if isinstance(checkpoint, str) and checkpoint.startswith(UMT_SCHEME):
         source = checkpoint[len(UMT_SCHEME):]
         raw = read_checkpoint(source)
         state = extract_student(unwrap_state_dict(raw, source), source,
                                 logger)
-        return source, 'student', state, meta, STUDENT_ALLOW_MISSING
+        return source, 'student', state, meta, (STUDENT_ALLOW_MISSING, ())
     if isinstance(checkpoint, str):
         source = checkpoint
         raw = read_checkpoint(source)
@@ -118,18 +119,21 @@ def _resolve(model: nn.Module, checkpoint: Union[str, Mapping], layout: str,
         source = source or 'state dict'
         state = unwrap_state_dict(checkpoint, source)
     model_keys = set(model.state_dict())
+    under_prefix = {k[len(prefix):] for k in state
+                    if k.startswith(prefix)} if prefix else state
     native = layout == 'umt_mm' or layout == 'auto' and (
-        _fits(_with_prefix(state, prefix, source) if prefix else state,
-              model_keys)
+        _fits(under_prefix, model_keys)
         or not any(lay.detect(state) for lay in LAYOUTS.values()))
     if native:  # then the key comparison names what does not fit
-        return source, 'umt_mm', _with_prefix(state, prefix, source), meta, ()
+        return (source, 'umt_mm', _with_prefix(state, prefix, source), meta,
+                ((), ()))
     try:
         layout, state = convert_layout(state, layout)
     except ValueError as e:
         raise CheckpointMismatchError(f'{source}: {e}') from e
+    spec = get_layout(layout)
     return (source, layout, _with_prefix(state, prefix, source), meta,
-            get_layout(layout).allow_missing)
+            (spec.allow_missing, spec.allow_unexpected))
 
 
 def load_weights(model: nn.Module,
@@ -183,8 +187,8 @@ def load_weights(model: nn.Module,
             outside the allow-lists, naming the file.
     """
     logger = logger or MMLogger.get_current_instance()
-    source, layout, state, meta, layout_missing = _resolve(
-        model, checkpoint, layout, prefix, source, logger)
+    source, layout, state, meta, (layout_missing, layout_unexpected) = \
+        _resolve(model, checkpoint, layout, prefix, source, logger)
     state = _run_load_hooks(model, state)
     own = model.state_dict()
     wrong = [k for k in state if k in own and state[k].shape != own[k].shape]
@@ -192,8 +196,8 @@ def load_weights(model: nn.Module,
     unexpected = sorted(k for k in state if k not in own)
     allowed_missing = tuple(layout_missing) + tuple(allow_missing) + tuple(
         getattr(model, 'ckpt_allow_missing', ()))
-    allow_unexpected = tuple(allow_unexpected) + tuple(
-        getattr(model, 'ckpt_allow_unexpected', ()))
+    allow_unexpected = tuple(layout_unexpected) + tuple(
+        allow_unexpected) + tuple(getattr(model, 'ckpt_allow_unexpected', ()))
     bad_missing = [k for k in missing if not _matches(k, allowed_missing)]
     bad_unexpected = [k for k in unexpected
                       if not _matches(k, allow_unexpected)]
