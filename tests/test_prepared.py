@@ -15,6 +15,8 @@ from umt_mm.datasets.frame_shards import (FrameShardReader, ShardError,
                                           verify_root)
 from umt_mm.datasets.prepare import prepare_frame_shards
 
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 
 @pytest.fixture(scope='module')
 def src(tmp_path_factory):
@@ -139,3 +141,33 @@ def test_altered_and_truncated_shards_named(src, tmp_path):
     assert 'truncated' in verify_root(str(tmp_path))[0]
     with pytest.raises(IndexError, match='a/v0.mp4: frame 45'):
         reader.read('a/v0.mp4', [45])
+
+
+def test_switching_the_base_piece(png_root, src, tmp_path):
+    """demo_stage1_prepared.py = demo_stage1.py read from the shards."""
+    from mmaction.registry import DATASETS
+    from mmengine.config import Config
+    root, _ = png_root
+    init_default_scope('mmaction')
+    ann = tmp_path / 'list.txt'
+    ann.write_text('a/v0.mp4 0\nv1.mp4 1\n')
+    base = 'configs/_base_/datasets/'
+    out = []
+    for piece, prefix in (('demo_stage1.py', src),
+                          ('demo_stage1_prepared.py', root)):
+        cfg = Config.fromfile(os.path.join(REPO_ROOT, base, piece))
+        ds = cfg.train_dataloader.dataset
+        ds.ann_file, ds.data_prefix = str(ann), dict(video=str(prefix))
+        if 'prepared_root' in ds:
+            ds.prepared_root = str(root)
+        dataset = DATASETS.build(ds)
+        samples = []
+        for i in range(2):
+            np.random.seed(i)
+            random.seed(i)
+            samples.append(dataset[i]['inputs'])
+        out.append(samples)
+    assert type(dataset).__name__ == 'PreparedVideoDataset'
+    for a, b in zip(*out):
+        assert a.shape == (1, 3, 8, 64, 64)
+        np.testing.assert_array_equal(a.numpy(), b.numpy())

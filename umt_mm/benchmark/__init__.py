@@ -4,7 +4,9 @@
 * :mod:`.videos`: Kinetics-like synthetic H.264 clips;
 * :mod:`.train_step`: stage-1 train-step timing on synthetic batches;
 * :mod:`.data`: loader throughput (official-style, pipeline, prepared);
-* :mod:`.runner`: per-iteration overhead of the mmengine runner.
+* :mod:`.inference`: student forward throughput, multi-view scaling;
+* :mod:`.runner`: per-iteration overhead of the mmengine runner;
+* :mod:`.gpu_check`: all of the above on a GPU, one JSON.
 """
 from .flops import flops_of_model, stage1_flops, vit_block_flops
 from .videos import generate_videos, make_kinetics_like

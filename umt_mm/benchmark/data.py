@@ -11,9 +11,8 @@ thread each, so clips/s per worker is clips/s per core):
 * ``source_fast``: the same with ``FastVideoInit``/``FastSparseDecode``;
 * ``prepared``: the config's pipeline on frame shards of the same files
   (``PreparedFrameInit``/``PreparedFrameDecode``);
-* ``prepared_gpu_aug``: frame shards, crop/resize/flip left to
-  :class:`umt_mm.models.BatchAugPreprocessor` (CPU part only: read, decode,
-  draw the crop, stack).
+* ``prepared_gpu_aug``: frame shards, resize/flip left to
+  ``BatchAugPreprocessor`` (CPU part only: read, decode, crop, stack).
 """
 import os.path as osp
 import statistics
@@ -23,8 +22,6 @@ from typing import Dict, List, Sequence
 
 METHODS = ('official', 'source', 'source_fast', 'prepared',
            'prepared_gpu_aug')
-DECODE_STEPS = ('DecordInit', 'DecordDecode', 'mmaction.DecordInit',
-                'mmaction.DecordDecode')
 
 
 def official_style_loader(path, rng, crop_size, scales, threads=1):
@@ -46,33 +43,22 @@ def official_style_loader(path, rng, crop_size, scales, threads=1):
     ])
 
 
-def swap_decode(pipeline: Sequence[dict], init: dict,
-                decode: dict) -> List[dict]:
-    """``pipeline`` with DecordInit/DecordDecode replaced."""
-    out = []
-    for step in pipeline:
-        if step['type'] in DECODE_STEPS[::2]:
-            step = dict(init)
-        elif step['type'] in DECODE_STEPS[1::2]:
-            step = dict(decode)
-        out.append(dict(step))
-    return out
-
-
 def method_pipelines(pipeline: Sequence[dict], prepared_root=None,
                      threads: int = 1) -> Dict[str, List[dict]]:
     """The pipelines of the ``source*`` and ``prepared*`` methods."""
-    from umt_mm.models.data_preprocessors import cpu_part_of_pipeline
-    out = dict(
-        source=[dict(s) for s in pipeline],
-        source_fast=swap_decode(pipeline,
-                                dict(type='FastVideoInit',
-                                     num_threads=threads),
-                                dict(type='FastSparseDecode')))
+    from umt_mm.datasets.prepared_dataset import (cpu_part_of_pipeline,
+                                                  prepared_pipeline)
+    fast = []
+    for step in pipeline:
+        kind = step['type'].split('.')[-1]
+        if kind == 'DecordInit':
+            step = dict(type='FastVideoInit', num_threads=threads)
+        elif kind == 'DecordDecode':
+            step = dict(type='FastSparseDecode')
+        fast.append(dict(step))
+    out = dict(source=[dict(s) for s in pipeline], source_fast=fast)
     if prepared_root:
-        prepared = swap_decode(
-            pipeline, dict(type='PreparedFrameInit', root=prepared_root),
-            dict(type='PreparedFrameDecode'))
+        prepared = prepared_pipeline(pipeline, prepared_root)
         out['prepared'] = prepared
         out['prepared_gpu_aug'] = cpu_part_of_pipeline(prepared)
     return out

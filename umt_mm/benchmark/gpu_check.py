@@ -97,23 +97,20 @@ def runner_end_to_end(work_dir: str, src_root: str, prepared: str,
     import torch
     from mmaction.registry import RUNNERS
     from mmengine.runner import Runner
-    from .data import swap_decode
     from .train_step import PRESET_CONFIGS, load_config
     cfg = load_config(PRESET_CONFIGS['tiny' if tiny else 'b'])
     iters, batch = (4, 2) if tiny else (100, 64)
     ann = osp.join(work_dir, 'e2e_list.txt')
     with open(ann, 'w') as f:
         f.writelines(f'{k} 0\n' for k in keys)
-    pipeline = swap_decode(
-        cfg.train_pipeline, dict(type='PreparedFrameInit', root=prepared),
-        dict(type='PreparedFrameDecode'))
     cfg.train_dataloader = dict(
         batch_size=batch, num_workers=workers,
         persistent_workers=workers > 0, pin_memory=not tiny,
         prefetch_factor=4 if workers else None,
         sampler=dict(type='InfiniteSampler', shuffle=True),
-        dataset=dict(type='VideoDataset', ann_file=ann,
-                     data_prefix=dict(video=prepared), pipeline=pipeline))
+        dataset=dict(type='PreparedVideoDataset', prepared_root=prepared,
+                     ann_file=ann, data_prefix=dict(video=prepared),
+                     pipeline=cfg.train_pipeline))
     cfg.model.teacher.pretrained = None
     cfg.model.teacher.weights_dtype = 'bfloat16'
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters)

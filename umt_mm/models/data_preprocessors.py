@@ -5,60 +5,18 @@ The CPU pipeline keeps the random draws (frame indices, multi-scale crop box,
 flip decision) and the crop itself (a slice), and stops before ``Resize``;
 :class:`BatchAugPreprocessor` resizes every clip to ``size`` (bilinear, as
 mmcv's ``imresize``, rounded to integers like a uint8 image), flips the clips
-marked ``flip`` and normalises the batch. :func:`cpu_part_of_pipeline` turns
-a stage-1 ``train_pipeline`` into that CPU part.
+marked ``flip`` and normalises the batch.
+``PreparedVideoDataset(batch_aug=True)`` (or
+:func:`umt_mm.datasets.prepared_dataset.cpu_part_of_pipeline`) gives the CPU
+part.
 """
-from typing import List, Sequence, Tuple
+from typing import List, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmaction.models.data_preprocessors import ActionDataPreprocessor
-from mmcv.transforms import BaseTransform
 
-from ..registry import MODELS, TRANSFORMS
-
-
-@TRANSFORMS.register_module()
-class FlipFlag(BaseTransform):
-    """Draw the flip decision of mmaction2's ``Flip`` without flipping.
-
-    Added keys: ``flip`` (bool), ``flip_direction``. Same random draw as
-    ``Flip(flip_ratio)`` (``np.random.rand() < flip_ratio``).
-
-    Args:
-        flip_ratio (float): Probability of a flip. Defaults to 0.5.
-    """
-
-    def __init__(self, flip_ratio: float = 0.5) -> None:
-        self.flip_ratio = flip_ratio
-
-    def transform(self, results: dict) -> dict:
-        import numpy as np
-        results['flip'] = bool(np.random.rand() < self.flip_ratio)
-        results['flip_direction'] = 'horizontal'
-        return results
-
-
-def cpu_part_of_pipeline(pipeline: Sequence[dict]) -> List[dict]:
-    """The CPU part of a pipeline whose resize/flip run on the device.
-
-    ``Resize`` is dropped, ``Flip`` becomes :class:`FlipFlag` and
-    ``PackActionInputs`` packs ``flip`` into the data samples' metainfo.
-    """
-    out = []
-    for step in pipeline:
-        kind = step['type'].split('.')[-1]
-        if kind == 'Resize':
-            continue
-        if kind == 'Flip':
-            step = dict(type='FlipFlag',
-                        flip_ratio=step.get('flip_ratio', 0.5))
-        elif kind == 'PackActionInputs':
-            keys = tuple(step.get('meta_keys', ('img_shape', 'img_key',
-                                                'video_id', 'timestamp')))
-            step = dict(step, meta_keys=keys + ('flip', ))
-        out.append(dict(step))
-    return out
+from ..registry import MODELS
 
 
 @MODELS.register_module()

@@ -79,3 +79,23 @@ class PreparedFrameDecode(BaseTransform):
         results['original_shape'] = imgs[0].shape[:2]
         results['img_shape'] = imgs[0].shape[:2]
         return results
+
+
+@TRANSFORMS.register_module()
+class FlipFlag(BaseTransform):
+    """Draw the flip decision of mmaction2's ``Flip`` without flipping.
+
+    Added keys: ``flip`` (bool), ``flip_direction``. Same random draw as
+    ``Flip(flip_ratio)`` (``np.random.rand() < flip_ratio``).
+
+    Args:
+        flip_ratio (float): Probability of a flip. Defaults to 0.5.
+    """
+
+    def __init__(self, flip_ratio: float = 0.5) -> None:
+        self.flip_ratio = flip_ratio
+
+    def transform(self, results: dict) -> dict:
+        results['flip'] = bool(np.random.rand() < self.flip_ratio)
+        results['flip_direction'] = 'horizontal'
+        return results
