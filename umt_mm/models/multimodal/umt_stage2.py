@@ -136,6 +136,13 @@ class UMTStage2(BaseModel):
                              f'{text_pooling!r}')
         self.text_pooling = text_pooling
         self.vision_pretrained = vision_pretrained
+        # parts a pre-training checkpoint holds that this model leaves out
+        # (e.g. zero-shot retrieval): expected unexpected keys on loading
+        self.ckpt_allow_unexpected = tuple(
+            f'{name}.*' for name in ('teacher', 'distill_head')
+            if getattr(self, name) is None)
+        if getattr(self.text_encoder, 'cls', True) is None:
+            self.ckpt_allow_unexpected += ('text_encoder.cls.*', )
         if vision_pretrained:
             self._pretrained_init_cfgs(vision_pretrained)
         self._check()
