@@ -13,6 +13,13 @@ from .losses import (frame_mean_sim, mask_tokens, sample_hard_negatives,
                      vtc_loss)
 
 DEFAULT_LOSS_WEIGHTS = dict(vtc=1.0, vtm=1.0, mlm=1.0, uta=1.0)
+#: default data preprocessor of the video-language models: ImageNet
+#: statistics, NCTHW
+VIDEO_PREPROCESSOR = dict(
+    type='ActionDataPreprocessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    format_shape='NCTHW')
 #: ids of BERT's uncased WordPiece vocabulary (BERT-base/large, MiniLM)
 BERT_SPECIAL_IDS = dict(pad=0, cls=101, mask=103)
 
@@ -96,11 +103,7 @@ class UMTStage2(BaseModel):
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
         if data_preprocessor is None:
-            data_preprocessor = dict(
-                type='ActionDataPreprocessor',
-                mean=[123.675, 116.28, 103.53],
-                std=[58.395, 57.12, 57.375],
-                format_shape='NCTHW')
+            data_preprocessor = dict(VIDEO_PREPROCESSOR)
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         weights = dict(DEFAULT_LOSS_WEIGHTS)
