@@ -15,17 +15,11 @@ CKPT a weight file in any supported layout. Finished videos are skipped
 docs/tools.md.
 """
 import argparse
-import os.path as osp
 import sys
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
+from mmengine.config import DictAction
 
-from mmengine.config import DictAction  # noqa: E402
-
-from umt_mm.apis.features import (CROPS, FEATURE_KINDS,  # noqa: E402
-                                  extract_features)
+from umt_mm.apis.features import CROPS, FEATURE_KINDS, extract_features
 
 
 def parse_args(argv=None):

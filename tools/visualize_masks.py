@@ -14,16 +14,10 @@ attention, one per masker; masked tokens dark) and a GIF/MP4 of the same
 frame by frame. See docs/tools.md.
 """
 import argparse
-import os.path as osp
-import sys
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
+from mmengine.config import DictAction
 
-from mmengine.config import DictAction  # noqa: E402
-
-from umt_mm.apis.mask_vis import visualize_masks  # noqa: E402
+from umt_mm.apis.mask_vis import visualize_masks
 
 
 def parse_args(argv=None):

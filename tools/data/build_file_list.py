@@ -13,14 +13,8 @@ relative to ROOT), classes go to DIR/label_map.txt and unreadable videos
 to DIR/bad_videos.txt. DIR defaults to ROOT. See docs/custom_data.md.
 """
 import argparse
-import os.path as osp
-import sys
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
-
-from umt_mm.apis.file_list import build_file_list  # noqa: E402
+from umt_mm.apis.file_list import build_file_list
 
 
 def parse_args(argv=None):

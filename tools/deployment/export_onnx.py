@@ -15,15 +15,10 @@ with onnxruntime on CPU and compared with PyTorch. See docs/tools.md.
 """
 import argparse
 import os.path as osp
-import sys
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
+from mmengine.config import DictAction
 
-from mmengine.config import DictAction  # noqa: E402
-
-from umt_mm.apis.onnx_export import PARTS, export_onnx  # noqa: E402
+from umt_mm.apis.onnx_export import PARTS, export_onnx
 
 
 def parse_args(argv=None):
