@@ -492,3 +492,22 @@ def test_eval_skip_policy_leaves_out_bad_videos(bad_data):
     assert dataset.line_numbers[:3] == [1, 2, 4]
     assert f'{lists["moov_cut"]} line 4' in dataset.describe(2)
     assert dataset[2]['inputs'].shape[-3] == 8
+
+
+def test_resume_refuses_checkpoint_of_another_model(tmp_path):
+    """--resume of a checkpoint whose shapes differ stops (mmengine's
+    resume only warns and trains on)."""
+    import shutil as sh
+    work = str(tmp_path / 'work')
+    _toy_runner(work, max_epochs=1).train()
+    other = str(tmp_path / 'other')
+    os.makedirs(other)
+    state = torch.load(osp.join(work, 'epoch_1.pth'), map_location='cpu',
+                       weights_only=False)
+    state['state_dict']['linear.weight'] = torch.zeros(1, 3)
+    torch.save(state, osp.join(other, 'epoch_1.pth'))
+    sh.rmtree(work)
+    runner = _toy_runner(other, max_epochs=2)
+    runner._resume = 'auto'
+    with pytest.raises(RuntimeError, match='size mismatch'):
+        runner.train()

@@ -178,8 +178,12 @@ class UMTRunner(Runner):
         options = dict(self.cfg.get('load_from_options', None) or {})
         load_weights(model, filename, logger=self.logger, **options)
 
-    def load_checkpoint(self, filename, *args, **kwargs):
-        checkpoint = super().load_checkpoint(filename, *args, **kwargs)
+    def load_checkpoint(self, filename, map_location='cpu', strict=True,
+                        **kwargs):
+        """mmengine's ``load_checkpoint``, strict by default: a resumed
+        checkpoint must fit the model exactly (mmengine only warns)."""
+        checkpoint = super().load_checkpoint(
+            filename, map_location=map_location, strict=strict, **kwargs)
         self._loaded_meta = checkpoint.get('meta', {}) or {}
         return checkpoint
 
