@@ -26,7 +26,7 @@ from torch import nn
 
 from ...registry import MODELS
 from .text_encoder import DEFAULT_TEXT_MODEL, resolve_text_model_dir
-from .umt_stage2 import _as_tensor
+from .umt_stage2 import VIDEO_PREPROCESSOR, _as_tensor
 
 
 @MODELS.register_module()
@@ -154,11 +154,7 @@ class UMTQA(BaseModel):
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
         if data_preprocessor is None:
-            data_preprocessor = dict(
-                type='ActionDataPreprocessor',
-                mean=[123.675, 116.28, 103.53],
-                std=[58.395, 57.12, 57.375],
-                format_shape='NCTHW')
+            data_preprocessor = dict(VIDEO_PREPROCESSOR)
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         self.vision_encoder = MODELS.build(vision_encoder)
