@@ -11,9 +11,9 @@ each), ratios to the official loader, storage multiplier of the shards::
         configs/umt/stage1_vitb.py --num-videos 8 --clips 48 --workers 1
 """
 import argparse
-import json
 import sys
 
+from umt_mm.benchmark import save_json
 from umt_mm.benchmark.data import data_benchmark
 
 LABELS = {
@@ -66,9 +66,7 @@ def main(argv=None):
           f"{s['short_side'] or 'kept'}): {s['prepared_bytes'] / 2**20:.1f} "
           f"MiB vs {s['source_bytes'] / 2**20:.1f} MiB source, storage "
           f"x{s['multiplier']}")
-    if a.json:
-        with open(a.json, 'w') as f:
-            json.dump(r, f, indent=1)
+    save_json(a.json, r)
     return 0
 
 

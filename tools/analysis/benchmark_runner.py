@@ -5,9 +5,9 @@ as a ratio to the bare train step, on CPU with the tiny demo model::
     python tools/analysis/benchmark_runner.py --iters 40 --batch 4
 """
 import argparse
-import json
 import sys
 
+from umt_mm.benchmark import save_json
 from umt_mm.benchmark.runner import runner_overhead
 
 
@@ -32,9 +32,7 @@ def main(argv=None):
           f"{r['runner_ms']:.2f} ms (medians): overhead "
           f"{100 * r['overhead']:.1f}% (target < 5%); of which the data "
           f"preprocessor alone {r['preprocessor_ms']:.2f} ms")
-    if a.json:
-        with open(a.json, 'w') as f:
-            json.dump(r, f, indent=1)
+    save_json(a.json, r)
     return 0
 
 

@@ -9,9 +9,9 @@ Teacher forward + semantic masking + student forward/backward + AdamW, with
         --dtype bf16 --teacher-dtype bf16 --steps 30
 """
 import argparse
-import json
 import sys
 
+from umt_mm.benchmark import save_json
 from umt_mm.benchmark.train_step import (DTYPES, PRESET_CONFIGS,
                                          measure_train_step)
 
@@ -63,9 +63,7 @@ def main(argv=None):
           f"decoders {g['decoder']:.1f}; {r['kept_tokens']} kept tokens)")
     print(f"  achieved: {r['tflops']:.4g} TFLOP/s")
     print(f"  last loss: {r['last_loss']:.4f}")
-    if a.json:
-        with open(a.json, 'w') as f:
-            json.dump(r, f, indent=1)
+    save_json(a.json, r)
     return 0
 
 

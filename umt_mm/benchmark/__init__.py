@@ -11,7 +11,15 @@
 from .flops import flops_of_model, stage1_flops, vit_block_flops
 from .videos import generate_videos, make_kinetics_like
 
+
+def save_json(path, result: dict) -> None:
+    """Write a tool's result to ``path`` (atomically); no-op for None."""
+    if path:
+        from umt_mm.datasets.frame_shards import write_json_atomic
+        write_json_atomic(path, result)
+
+
 __all__ = [
     'vit_block_flops', 'stage1_flops', 'flops_of_model',
-    'make_kinetics_like', 'generate_videos'
+    'make_kinetics_like', 'generate_videos', 'save_json'
 ]
