@@ -308,6 +308,22 @@ def test_whole_model_converts_a_registered_layout(tmp_path):
                                   for k in report.missing)
 
 
+def test_auto_detects_mmaction_umt_and_strips_ddp_prefix():
+    """A projects/umt recognizer (umt_mm names but backbone.fc_norm) is
+    converted, not taken as umt_mm names missing cls_head.fc_norm; a DDP
+    ``module.`` prefix on every key is dropped by the reader."""
+    src = recognizer()
+    mmaction = {k.replace('cls_head.fc_norm.', 'backbone.fc_norm.'): v
+                for k, v in src.state_dict().items()}
+    for state in (mmaction, {'module.' + k: v for k, v in mmaction.items()}):
+        dst = recognizer()
+        report = load_weights(dst, {'state_dict': state})
+        assert report.layout == 'mmaction_umt'
+        assert report.missing == [] and report.unexpected == []
+        for key, value in src.state_dict().items():
+            assert torch.equal(dst.state_dict()[key], value), key
+
+
 def _stage1_algorithm(teacher_res=32, teacher_layers=1, head_layers=1,
                       student_layers=1):
     return MODELS.build(dict(

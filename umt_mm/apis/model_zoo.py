@@ -202,8 +202,6 @@ def load_zoo_weights(model: nn.Module, path: str, layout: str = 'auto'):
     decoders, text-MLM heads of a stage-2 file...) are dropped and logged.
     """
     state = read_state_dict(path)
-    if state and all(k.startswith('module.') for k in state):
-        state = {k[len('module.'):]: v for k, v in state.items()}  # DDP
     if layout == 'auto':
         layout = _guess_layout(state, model)
     report = load_weights(model, state, layout=layout, source=path,

@@ -67,11 +67,6 @@ def _head(items: Sequence[str], n: int = 8) -> str:
     return ', '.join(items[:n]) + (' ...' if len(items) > n else '')
 
 
-def _fits(state: Mapping, model_keys: set) -> bool:
-    """Most checkpoint keys are model keys: the umt_mm layout itself."""
-    return bool(state) and 2 * len(set(state) & model_keys) >= len(state)
-
-
 def _with_prefix(state: StateDict, prefix: Optional[str],
                  source: str) -> StateDict:
     if not prefix:
@@ -121,8 +116,12 @@ def _resolve(model: nn.Module, checkpoint: Union[str, Mapping], layout: str,
     model_keys = set(model.state_dict())
     under_prefix = {k[len(prefix):] for k in state
                     if k.startswith(prefix)} if prefix else state
+    # auto: the umt_mm names when every key is the model's or no layout
+    # recognises the file (the key check then names what does not fit);
+    # else the recognised layout (e.g. mmaction2's projects/umt, whose keys
+    # are umt_mm names but backbone.fc_norm).
     native = layout == 'umt_mm' or layout == 'auto' and (
-        _fits(under_prefix, model_keys)
+        bool(under_prefix) and set(under_prefix) <= model_keys
         or not any(lay.detect(state) for lay in LAYOUTS.values()))
     if native:  # then the key comparison names what does not fit
         return (source, 'umt_mm', _with_prefix(state, prefix, source), meta,
@@ -156,7 +155,7 @@ def load_weights(model: nn.Module,
             (:func:`~umt_mm.checkpoint.reader.read_checkpoint`), ``umt://``
             + a file (the UMT student of any stage, for a backbone), or a
             state dict.
-        layout (str): ``'auto'`` (the umt_mm names when most keys are the
+        layout (str): ``'auto'`` (the umt_mm names when every key is the
             model's or no registered layout matches, else the detected
             layout), ``'umt_mm'`` or a registered layout name. Ignored
             for ``umt://``. Defaults to 'auto'.

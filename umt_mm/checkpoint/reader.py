@@ -13,7 +13,8 @@ not a flat dict of tensors, the first of ``'state_dict'`` (mmengine),
 ``'model'`` (official UMT / DeiT-style), ``'module'`` (DDP-wrapped saves),
 ``'ema'`` whose value is a dict is entered. So
 ``{'model': {'module': sd}}`` gives ``sd``, and a file holding both
-``state_dict`` and ``model`` gives ``state_dict``.
+``state_dict`` and ``model`` gives ``state_dict``. A flat dict whose every
+key starts with ``module.`` (a DDP wrapper's ``state_dict()``) loses it.
 """
 import os
 import os.path as osp
@@ -56,6 +57,8 @@ def unwrap_state_dict(obj: Any, source: str = 'checkpoint'
         top = list(obj)[:8] if isinstance(obj, Mapping) else type(obj)
         raise ValueError(f'{source} holds no state dict of tensors (looked '
                          f'under {UNWRAP_KEYS}); top level: {top}')
+    if all(k.startswith('module.') for k in obj):  # saved from a DDP wrapper
+        return {k[len('module.'):]: v for k, v in obj.items()}
     return dict(obj)
 
 
