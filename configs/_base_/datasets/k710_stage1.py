@@ -28,7 +28,9 @@ train_pipeline = [
 # 64 clips per GPU; the official run uses 32 GPUs (total batch 2048)
 train_dataloader = dict(
     batch_size=64,
-    num_workers=12,
+    num_workers=14,  # ~16 cores per GPU (docs/benchmark.md)
+    prefetch_factor=4,
+    pin_memory=True,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(

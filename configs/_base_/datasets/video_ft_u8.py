@@ -53,7 +53,9 @@ test_pipeline = [
 
 train_dataloader = dict(
     batch_size=16,  # x 2 repeats per GPU
-    num_workers=8,
+    num_workers=14,  # ~16 cores per GPU (docs/benchmark.md)
+    prefetch_factor=4,
+    pin_memory=True,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='repeat_pseudo_collate'),
