@@ -29,7 +29,6 @@ train_pipeline = [
 train_dataloader = dict(
     batch_size=64,
     num_workers=14,  # ~16 cores per GPU (docs/benchmark.md)
-    prefetch_factor=4,
     pin_memory=True,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),

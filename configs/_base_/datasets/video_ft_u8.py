@@ -54,7 +54,6 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=16,  # x 2 repeats per GPU
     num_workers=14,  # ~16 cores per GPU (docs/benchmark.md)
-    prefetch_factor=4,
     pin_memory=True,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
