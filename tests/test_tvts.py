@@ -41,9 +41,9 @@ class FixedRng:
         return self.start
 
 
-def tiny_tvts(**kw):
+def tiny_tvts(vocab=64, **kw):
     init_default_scope('mmaction')
-    bert = dict(vocab_size=64, hidden_size=32, num_hidden_layers=4,
+    bert = dict(vocab_size=vocab, hidden_size=32, num_hidden_layers=4,
                 num_attention_heads=2, intermediate_size=64,
                 max_position_embeddings=32)
     cfg = dict(
@@ -175,6 +175,31 @@ def test_vtc_is_official_norm_softmax_at_005():
     torch.testing.assert_close(ours, hand)
 
 
+def test_zero_shot_scores_by_hand(tmp_path):
+    classes = tmp_path / 'classes.txt'
+    classes.write_text('moving left\nmoving up\n\njumping\n')
+    torch.manual_seed(0)
+    # the shipped MiniLM tokenizer: a vocabulary of its size
+    model = tiny_tvts(vocab=30522, zero_shot=dict(classes=str(classes)))
+    model.eval()
+    assert model.zero_shot['prompts'] == [
+        'a person moving left', 'a person moving up', 'a person jumping']
+    video = torch.randn(2, 3, 3, 8, 32, 32)  # 2 samples x 3 views
+    samples = [ActionDataSample() for _ in range(2)]
+    scores = torch.stack([
+        ds.pred_score for ds in model.predict(video, samples)])
+    _, vf = model.vision_features(video.flatten(0, 1))
+    from umt_mm.datasets.transforms.text import TokenizeText
+    enc = TokenizeText('minilm-l6', 32)(dict(text=model.zero_shot['prompts']))
+    ids = torch.as_tensor(enc['input_ids'])
+    mask = torch.as_tensor(enc['attention_mask'])
+    tf = F.normalize(model.encode_text(ids, mask)[1], dim=-1)
+    hand = (vf[:, 0] @ tf.t() / 0.05).softmax(-1).view(2, 3, 3).mean(1)
+    torch.testing.assert_close(scores, hand)
+    with pytest.raises(ValueError, match='zero_shot.classes'):
+        tiny_tvts(zero_shot=dict(classes=[]))
+
+
 def test_wrong_text_count_and_weights_are_refused():
     model = tiny_tvts()
     video, samples = batch()
@@ -266,3 +291,24 @@ def test_demo_config_trains_and_loss_falls(demo_data, run_tool, tmp_path):
     assert falls(ts, k=4, factor=0.5), ts
     assert sum(vtc[-4:]) / 4 < 2 * math.log(8), vtc
     assert falls([a + b for a, b in zip(vtc, ts)], k=4), (vtc, ts)
+    # the out-of-the-box protocols run on the trained checkpoint
+    ckpt = str(tmp_path / 'tvts' / 'epoch_16.pth')
+    val = ['test_dataloader.dataset.ann_file=' + osp.join(
+        demo_data, 'val_list.txt'),
+           f'test_dataloader.dataset.data_prefix.video={demo_data}']
+    out = run_tool('tools/test.py', osp.join(
+        REPO, 'configs/tvtsv2/tvtsv2_zero-shot_demo.py'), ckpt,
+        '--work-dir', str(tmp_path / 'zs'), '--cfg-options',
+        'model.zero_shot.classes=' + osp.join(demo_data, 'classes.txt'),
+        *val).check()
+    assert 'acc/top1' in out.output
+    splits = [f'{s}_dataloader.dataset.{k}' for s in ('train', 'val')
+              for k in ('ann_file', 'data_prefix.video')]
+    values = [osp.join(demo_data, 'train_list.txt'), demo_data,
+              osp.join(demo_data, 'val_list.txt'), demo_data]
+    run_tool('tools/analysis/linear_probe.py', osp.join(
+        REPO, 'configs/umt/linear-probe_demo.py'), ckpt, '--work-dir',
+        str(tmp_path / 'lp'), '--epochs', 5, '--cfg-options',
+        *[f'{k}={v}' for k, v in zip(splits, values)], *val).check()
+    with open(tmp_path / 'lp' / 'linear_probe.json') as f:
+        assert 0 <= json.load(f)['top1'] <= 1

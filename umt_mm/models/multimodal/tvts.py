@@ -112,6 +112,14 @@ class TVTSv2Pretrain(UMTStage2):
         embed_dim (int): Contrastive width. Defaults to 512.
         temp (float): Fixed VTC temperature. Defaults to 0.05.
         loss_weights (dict): ``vtc`` and ``ts``. Defaults to 1 and 2.
+        zero_shot (dict, optional): Zero-shot classification in
+            :meth:`predict`: ``classes`` (names, or a text file of one name
+            a line), ``template`` (default ``'a person {}'``, the paper's),
+            ``tokenizer`` (default ``'minilm-l6'``), ``max_length``
+            (default 32). Every sample gets ``pred_score``, the softmax over
+            the classes of the prompt cosine / ``temp`` (mean over views),
+            for mmaction2's ``AccMetric``. None keeps the retrieval
+            :meth:`UMTStage2.predict`.
         **kwargs: Other :class:`UMTStage2` arguments (``text_pooling``,
             ``vision_pretrained``, ``data_preprocessor``, ``init_cfg``).
     """
@@ -124,6 +132,7 @@ class TVTSv2Pretrain(UMTStage2):
                  embed_dim: int = 512,
                  temp: float = 0.05,
                  loss_weights: Optional[Dict] = None,
+                 zero_shot: Optional[Dict] = None,
                  **kwargs) -> None:
         if video_masker is None:
             video_masker = dict(type='TubeMasker', mask_ratio=0.5)
@@ -140,6 +149,46 @@ class TVTSv2Pretrain(UMTStage2):
         self.temp.requires_grad_(False)
         del self.itm_head  # no matching loss
         self.sort_head = MODELS.build(dict(sort_head, embed_dims=embed_dim))
+        self.zero_shot = dict(zero_shot) if zero_shot else None
+        if self.zero_shot:
+            self.zero_shot['prompts'] = self._prompts(self.zero_shot)
+
+    @staticmethod
+    def _prompts(cfg: Dict) -> List[str]:
+        classes = cfg.get('classes')
+        if isinstance(classes, str):
+            with open(classes, encoding='utf-8') as f:
+                classes = [line.strip() for line in f if line.strip()]
+        if not classes:
+            raise ValueError('model.zero_shot.classes: no class names')
+        template = cfg.get('template', 'a person {}')
+        return [template.format(name) for name in classes]
+
+    @torch.no_grad()
+    def prompt_features(self) -> torch.Tensor:
+        """l2-normalised projected features of the class prompts ``(C, D)``.
+        """
+        from ...datasets.transforms.text import TokenizeText
+        cfg = self.zero_shot
+        tok = TokenizeText(cfg.get('tokenizer', 'minilm-l6'),
+                           cfg.get('max_length', 32))
+        enc = tok(dict(text=cfg['prompts']))
+        ids, mask = (torch.as_tensor(enc[k], device=self.temp.device)
+                     for k in ('input_ids', 'attention_mask'))
+        return F.normalize(self.encode_text(ids, mask)[1], dim=-1)
+
+    def predict(self, inputs: torch.Tensor, data_samples: List) -> List:
+        """Zero-shot class scores (``zero_shot`` set) or the retrieval
+        features of :meth:`UMTStage2.predict`."""
+        if self.zero_shot is None:
+            return super().predict(inputs, data_samples)
+        B = inputs.shape[0]
+        _, vfeat = self.vision_features(self._video(inputs))
+        sim = vfeat.mean(1) @ self.prompt_features().t() / self.temp
+        scores = sim.softmax(-1).view(B, -1, sim.shape[-1]).mean(1)
+        for ds, score in zip(data_samples, scores):
+            ds.set_field(score.detach(), 'pred_score')
+        return data_samples
 
     def order_labels(self, data_samples: List) -> torch.Tensor:
         """``(B, K)`` temporal position of each shown text."""
