@@ -2,15 +2,15 @@
 # instead of the videos: same list file, same pipeline (its decoding steps
 # are swapped by PreparedVideoDataset), same sampling, crop, flip, resize.
 # Switch a stage-1 config to it by replacing '../_base_/datasets/
-# k710_stage1.py' with this piece. Loader sized for ~16 CPU cores per GPU.
+# k710_stage1.py' with this piece. The loader settings of k710_stage1.py
+# (14 workers, pinned memory: ~16 cores per GPU) apply; a deeper prefetch
+# here (set num_workers > 0 with it: torch rejects prefetch_factor without
+# workers).
 _base_ = ['./k710_stage1.py']
 
 prepared_root = 'data/k710/frames'
 train_dataloader = dict(
-    num_workers=14,  # 16 cores: 14 loaders + the main process + pinning
     prefetch_factor=4,
-    pin_memory=True,
-    persistent_workers=True,
     dataset=dict(
         type='PreparedVideoDataset',
         prepared_root=prepared_root,
