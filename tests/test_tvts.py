@@ -211,6 +211,22 @@ def test_wrong_text_count_and_weights_are_refused():
         tiny_tvts(loss_weights=dict(vtm=1.))
 
 
+def test_paper_config_settings():
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(
+        REPO, 'configs/tvtsv2/tvtsv2_vitb16_yttemporal_pt.py'))
+    m = cfg.model
+    sample = cfg.train_dataloader.dataset.pipeline[1]
+    assert m.vision_encoder.num_frames == K * sample.frames_per_segment
+    assert (sample.num_segments, sample.gap) == (K, 1.0)
+    assert m.text_encoder.freeze_layers == 9 and m.text_encoder.fusion_layer \
+        == 12 and m.video_masker == dict(type='TubeMasker', mask_ratio=0.5)
+    assert (m.temp, m.loss_weights) == (0.05, dict(vtc=1.0, ts=2.0))
+    keys = cfg.optim_wrapper.paramwise_cfg.custom_keys
+    assert cfg.optim_wrapper.optimizer.lr * keys.text_encoder.lr_mult == \
+        pytest.approx(1e-7)
+
+
 def write(tmp_path, entries, name='t.json'):
     path = str(tmp_path / name)
     with open(path, 'w') as f:

@@ -268,7 +268,8 @@ class ConcatClipSortDataset(BaseDataset):
                 raise ValueError(f"{self.ann_file}: entry {i}: needs "
                                  "'video' and a string 'caption'")
             data.append(dict(filename=osp.join(root, entry['video']),
-                             caption=caption, source_idx=i))
+                             caption=caption, source_idx=i, start_index=0,
+                             modality='RGB'))
         if len(data) < self.num_segments:
             raise ValueError(f'{self.ann_file}: {len(data)} entries, fewer '
                              f'than num_segments={self.num_segments}')
