@@ -115,7 +115,7 @@ def test_deterministic_under_seed(tmp_path, make_demo_data):
 
 def test_summary_and_argument_checks(tmp_path, make_demo_data, repo_root):
     out = make_demo_data(tmp_path / 'd', num_train=8, num_val=0,
-                             frames=8, size=32)
+                         frames=8, size=32)
     assert 'moving left: 2' in out and 'moving down: 2' in out
     proc = subprocess.run(
         [sys.executable, osp.join(repo_root, 'tools', 'make_demo_data.py'),

@@ -80,8 +80,9 @@ def test_backbone_frozen_and_cache_key(tmp_path, demo_data, tiny_ckpt, tool,
 
     monkeypatch.setattr(tool, 'build_frozen_backbone', recording_build)
     work = str(tmp_path / 'work')
-    result = tool.main([osp.join(tool.REPO_ROOT, CONFIG), tiny_ckpt, '--work-dir', work, '--epochs',
-                        '3', *data_options(demo_data)])
+    result = tool.main([osp.join(tool.REPO_ROOT, CONFIG), tiny_ckpt,
+                        '--work-dir', work, '--epochs', '3',
+                        *data_options(demo_data)])
     assert result['top1'] * 8 == pytest.approx(round(result['top1'] * 8))
     assert len(built) == 1  # one backbone for both splits
     (preprocessor, backbone), before = built[0]

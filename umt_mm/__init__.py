@@ -1,4 +1,4 @@
-"""umt_mm: Unmasked Teacher (UMT) video foundation models as an OpenMMLab plugin.
+"""umt_mm: Unmasked Teacher (UMT) video foundation models, an OpenMMLab plugin.
 
 Importing this package first applies the compatibility fixes in
 :mod:`umt_mm.compat` (needed before ``mmaction.models`` can be imported), then

@@ -1,8 +1,9 @@
-# Zero-shot ssv2_label retrieval with a UMT-L stage-2 checkpoint (t2v / v2t R@1/5/10,
-# mean / median rank, VTM re-ranking of the top 128):
+# Zero-shot ssv2_label retrieval with a UMT-L stage-2 checkpoint
+# (t2v / v2t R@1/5/10, mean / median rank, VTM re-ranking of the top 128):
 #   python tools/convert/official_umt.py b16_25m.pth ckpt.pth   (official)
 #   tools/dist_test.sh configs/umt/retrieval_ssv2_label_vitl.py ckpt.pth 8
 _base_ = [
     '../_base_/models/umt_stage2_retrieval_vitl.py',
-    '../_base_/datasets/retrieval_ssv2_label.py', '../_base_/default_runtime.py'
+    '../_base_/datasets/retrieval_ssv2_label.py',
+    '../_base_/default_runtime.py'
 ]

@@ -22,7 +22,8 @@ Audio is dropped and frames are re-timed at the source's average frame rate
 
 Example::
 
-    python tools/data/reencode_videos.py data/k710/videos data/k710/videos_g16 \
+    python tools/data/reencode_videos.py \
+        data/k710/videos data/k710/videos_g16 \
         --gop 16 --short-side 320 --workers 16 \
         --list-in data/k710/k710_train_list_videos.txt \
         --list-out data/k710/k710_train_list_videos_g16.txt

@@ -1,4 +1,5 @@
-# Zero-shot retrieval test set: SSv2-label (one text per distinct label; all its videos are correct).
+# Zero-shot retrieval test set: SSv2-label (one text per distinct label; all
+# its videos are correct).
 # Same pipeline and loop as retrieval_msrvtt.py; only the data differ.
 _base_ = ['./retrieval_msrvtt.py']
 test_dataloader = dict(
