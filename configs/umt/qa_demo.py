@@ -25,7 +25,10 @@ optim_wrapper = dict(
     optimizer=dict(
         type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.02),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
-# tested once after training (tools/test.py)
+# tested once after training (tools/test.py), no validation loop
 train_cfg = dict(max_epochs=12, val_interval=100)
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
 default_hooks = dict(logger=dict(interval=4), checkpoint=dict(interval=12))
 randomness = dict(seed=0)
