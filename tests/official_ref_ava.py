@@ -9,10 +9,9 @@ names are the official ones, so its ``state_dict()`` is an official
 checkpoint in miniature.
 """
 import torch.nn.functional as F
+from official_ref import RefBlock, RefPatchEmbed, np_sinusoid_table
 from torch import nn
 from torchvision.ops import roi_align
-
-from official_ref import RefBlock, RefPatchEmbed, np_sinusoid_table
 
 
 class RefUMTAVA(nn.Module):

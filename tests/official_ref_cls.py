@@ -11,9 +11,8 @@ Test-only code; the transformer blocks come from :mod:`official_ref`.
 """
 import torch
 import torch.nn.functional as F
-from torch import nn
-
 from official_ref import RefBlock, RefPatchEmbed, np_sinusoid_table
+from torch import nn
 
 
 def ref_interpolated_table(dim, src, dst):

@@ -9,9 +9,9 @@ import time
 import numpy as np
 import pytest
 import torch
+from mmengine.registry import init_default_scope
 
 import umt_mm  # noqa: F401
-from mmengine.registry import init_default_scope
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SAMPLE_DIR = osp.join(REPO, '..', 'shared', 'data', 'ava_sample')

@@ -178,6 +178,7 @@ def test_batch_aug_preprocessor_matches_cpu_pipeline():
     from mmaction.registry import MODELS, TRANSFORMS
     from mmengine.dataset import Compose, pseudo_collate
     from mmengine.registry import init_default_scope
+
     from umt_mm.datasets.prepared_dataset import cpu_part_of_pipeline
     init_default_scope('mmaction')
     pipeline = [

@@ -7,13 +7,12 @@ import sys
 
 import pytest
 import torch
+from mmengine.registry import init_default_scope
 
 import umt_mm  # noqa: F401
-from mmengine.registry import init_default_scope
-from umt_mm.checkpoint import (LAYOUTS, CheckpointMismatchError,
-                               detect_layout, load_weights, read_state_dict,
-                               register_layout, save_checkpoint_atomic,
-                               unwrap_state_dict)
+from umt_mm.checkpoint import (LAYOUTS, CheckpointMismatchError, detect_layout,
+                               load_weights, read_state_dict, register_layout,
+                               save_checkpoint_atomic, unwrap_state_dict)
 from umt_mm.registry import MODELS
 
 init_default_scope('mmaction')

@@ -1,12 +1,11 @@
 """CLIP teacher loading from every supported layout, and clear rejections."""
 import pytest
 import torch
+from official_ref import RefCLIPVisual
 from torch import nn
 
 import umt_mm  # noqa: F401
 from umt_mm.models import CLIPTeacher
-
-from official_ref import RefCLIPVisual
 
 ARCH = dict(patch_size=16, width=32, layers=3, heads=2, output_dim=24)
 

@@ -1,10 +1,10 @@
 """FastVideoInit + FastSparseDecode return DecordInit + DecordDecode frames."""
 import numpy as np
 import pytest
-
-import umt_mm  # noqa: F401  (registers the transforms)
 from mmaction.registry import TRANSFORMS
 from mmengine.registry import init_default_scope
+
+import umt_mm  # noqa: F401  (registers the transforms)
 from tools.data import reencode_videos
 from umt_mm.benchmark import make_kinetics_like
 

@@ -5,11 +5,11 @@ import random
 
 import numpy as np
 import pytest
-
-import umt_mm  # noqa: F401  (registers the transforms)
 from mmaction.registry import TRANSFORMS
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
+
+import umt_mm  # noqa: F401  (registers the transforms)
 from umt_mm.benchmark import make_kinetics_like
 from umt_mm.datasets.frame_shards import (FrameShardReader, ShardError,
                                           verify_root)

@@ -5,14 +5,13 @@ import os.path as osp
 
 import pytest
 import torch
-
-import umt_mm  # noqa: F401
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
-
 from official_ref import np_sinusoid_table
 from official_ref_cls import (RefFinetuneViT, RefMMActionUMT,
                               ref_interpolated_table)
+
+import umt_mm  # noqa: F401
 
 init_default_scope('mmaction')
 from mmaction.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS  # noqa: E402

@@ -9,7 +9,6 @@ import shutil
 import numpy as np
 import pytest
 import torch
-
 from reliability_utils import damaged_videos, faststart
 
 KINDS = ('truncated', 'zero_bytes', 'not_a_video', 'audio_only', 'moov_cut')

@@ -10,7 +10,6 @@ import shutil
 
 import pytest
 import torch
-
 from reliability_utils import damaged_videos
 
 pytestmark = pytest.mark.slow

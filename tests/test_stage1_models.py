@@ -3,16 +3,15 @@ import copy
 
 import pytest
 import torch
+from mmengine.registry import init_default_scope
+from official_ref import (RefCLIPVisual, RefPretrainModel, np_sinusoid_table,
+                          ref_attention_mask, ref_l2_loss)
 
 import umt_mm  # noqa: F401  (registers modules)
-from mmengine.registry import init_default_scope
 from umt_mm.checkpoint.layouts.stage1 import convert_official_stage1
 from umt_mm.models import UMTPretrain, UMTViT
 from umt_mm.models.layers import resize_pos_embed, sincos_table
 from umt_mm.registry import MODELS
-
-from official_ref import (RefCLIPVisual, RefPretrainModel, np_sinusoid_table,
-                          ref_attention_mask, ref_l2_loss)
 
 init_default_scope('mmaction')
 

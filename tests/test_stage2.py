@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.registry import init_default_scope
+from official_ref import RefStage2Vision, ref_uta_loss
 
 import umt_mm  # noqa: F401
-from official_ref import RefStage2Vision, ref_uta_loss
-from mmengine.registry import init_default_scope
 from umt_mm.checkpoint import convert_layout
 from umt_mm.checkpoint.layouts.stage2 import to_official_stage2
 from umt_mm.evaluation.retrieval_metric import (ranks_from_scores,

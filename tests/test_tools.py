@@ -168,10 +168,11 @@ def test_cpu_amp_wrapper_autocasts_bfloat16():
 def test_stage1_200e_lr_arithmetic(repo_root, tmp_path):
     """auto_scale_lr scales base lr 1.5e-4 by total_batch / 256, and the
     warm-up start / cosine floor follow (official 1e-6 and 1e-5 scaled)."""
-    import umt_mm  # noqa: F401
     from mmengine.config import Config
     from mmengine.model import BaseModel
     from mmengine.runner import Runner
+
+    import umt_mm  # noqa: F401
 
     class Toy(BaseModel):
 

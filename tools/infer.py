@@ -23,10 +23,11 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
-import umt_mm  # noqa: E402,F401  (compat fixes + registration first)
 import torch  # noqa: E402
 from mmaction.apis import inference_recognizer, init_recognizer  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
+
+import umt_mm  # noqa: E402,F401  (compat fixes + registration first)
 from umt_mm.checkpoint import load_weights  # noqa: E402
 
 

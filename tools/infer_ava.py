@@ -43,11 +43,11 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
-import umt_mm  # noqa: E402,F401
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 
+import umt_mm  # noqa: E402,F401
 from umt_mm.datasets.safe_pickle import safe_pickle_load  # noqa: E402
 
 

@@ -33,10 +33,10 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
-import umt_mm  # noqa: E402,F401  (numpy 2 aliases used by mmaction's code)
+from mmaction.evaluation.functional import ava_utils  # noqa: E402
 from mmaction.evaluation.functional.ava_evaluation import metrics  # noqa: E402
-from mmaction.evaluation.functional.ava_utils import (  # noqa: E402
-    read_csv, read_exclusions, read_labelmap, tpfp_single)
+
+import umt_mm  # noqa: E402,F401  (numpy 2 aliases used by mmaction's code)
 
 
 def evaluate_ava(pred_csv, gt_csv, label_map, exclude=None,
@@ -49,7 +49,7 @@ def evaluate_ava(pred_csv, gt_csv, label_map, exclude=None,
         (``ap`` None when the class was not evaluated).
     """
     with open(label_map) as f:
-        categories, whitelist = read_labelmap(f)
+        categories, whitelist = ava_utils.read_labelmap(f)
     if custom_classes:
         missing = set(custom_classes) - whitelist
         if missing:
@@ -58,13 +58,13 @@ def evaluate_ava(pred_csv, gt_csv, label_map, exclude=None,
         whitelist = set(custom_classes)
         categories = [c for c in categories if c['id'] in whitelist]
     with open(gt_csv) as f:
-        gt_boxes, gt_labels, _ = read_csv(f, whitelist)
+        gt_boxes, gt_labels, _ = ava_utils.read_csv(f, whitelist)
     with open(pred_csv) as f:
-        boxes, labels, scores = read_csv(f, whitelist)
+        boxes, labels, scores = ava_utils.read_csv(f, whitelist)
     excluded = set()
     if exclude:
         with open(exclude) as f:
-            excluded = read_exclusions(f)
+            excluded = ava_utils.read_exclusions(f)
 
     gt_count = defaultdict(int)
     for key, labs in gt_labels.items():
@@ -76,7 +76,7 @@ def evaluate_ava(pred_csv, gt_csv, label_map, exclude=None,
     for key in gt_boxes:  # ignore_empty_frames: frames with ground truth
         if key in excluded:
             continue
-        score, tpfp = tpfp_single(
+        score, tpfp = ava_utils.tpfp_single(
             (gt_boxes[key], gt_labels[key], boxes[key], labels[key],
              scores[key]), iou_thr)
         for lab in score:

@@ -38,7 +38,6 @@ if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
 import torch  # noqa: E402
-import umt_mm  # noqa: E402,F401  (compat fixes + registration first)
 from mmaction.evaluation.functional import top_k_accuracy  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
@@ -47,6 +46,7 @@ from mmengine.runner import Runner  # noqa: E402
 from mmengine.utils import ProgressBar  # noqa: E402
 from torch import nn  # noqa: E402
 
+import umt_mm  # noqa: E402,F401  (compat fixes + registration first)
 from umt_mm.checkpoint import UMT_SCHEME, save_checkpoint_atomic  # noqa: E402
 
 DEFAULTS = dict(epochs=100, lr=0.1, batch_size=256, optimizer='sgd',

@@ -73,9 +73,10 @@ def _worker(job):
     import torch
     cv2.setNumThreads(1)
     torch.set_num_threads(1)
-    import umt_mm  # noqa: F401
     from mmengine.dataset import Compose
     from mmengine.registry import init_default_scope
+
+    import umt_mm  # noqa: F401
     init_default_scope('mmaction')
     composed = {k: Compose(v) for k, v in pipelines.items()}
     names = ['official'] + list(composed)
@@ -171,6 +172,7 @@ def data_benchmark(config: str, videos=None, num_videos: int = 8,
     import os
     import shutil
     import tempfile
+
     from umt_mm.datasets.prepare import find_videos, prepare_frame_shards
     from .train_step import load_config
     from .videos import generate_videos

@@ -99,6 +99,7 @@ def runner_end_to_end(work_dir: str, src_root: str, prepared: str,
     import torch
     from mmaction.registry import RUNNERS
     from mmengine.runner import Runner
+
     from .train_step import PRESET_CONFIGS, load_config
     cfg = load_config(PRESET_CONFIGS['tiny' if tiny else 'b'])
     iters, batch = (4, 2) if tiny else (100, 64)
@@ -191,7 +192,9 @@ def run_gpu_check(out_file: str, tiny: bool = False, work_dir=None) -> dict:
             temporary one.
     """
     import shutil
+
     import torch
+
     from umt_mm.datasets.frame_shards import write_json_atomic
     from .data import data_benchmark
     start = time.time()

@@ -8,9 +8,10 @@ from .train_step import DTYPES, PRESET_CONFIGS, device_name, load_config
 
 def build_test_backbone(model_name):
     """The stage-1 student as an inference encoder (all tokens, no mask)."""
-    import umt_mm  # noqa: F401
     from mmaction.registry import MODELS
     from mmengine.registry import init_default_scope
+
+    import umt_mm  # noqa: F401
     from .train_step import quiet_logger
     quiet_logger()
     init_default_scope('mmaction')

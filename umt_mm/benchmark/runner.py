@@ -99,9 +99,10 @@ def runner_overhead(config: str = 'configs/umt/stage1_demo.py',
         dict: ``runner_ms``, ``bare_ms``, ``preprocessor_ms`` (medians),
         ``overhead`` (ratio minus 1), settings.
     """
-    import umt_mm  # noqa: F401
     from mmaction.registry import RUNNERS
     from mmengine.runner import Runner
+
+    import umt_mm  # noqa: F401
     from .train_step import load_config, quiet_logger
     quiet_logger()
     cfg = load_config(config)

@@ -44,8 +44,9 @@ def build_stage1(model_name, teacher_dtype=None, cp_layers=0,
     Returns:
         tuple: ``(model, cfg)``.
     """
-    import umt_mm  # noqa: F401  (registers modules)
     from mmengine.registry import init_default_scope
+
+    import umt_mm  # noqa: F401  (registers modules)
     quiet_logger()
     from mmaction.registry import MODELS
     init_default_scope('mmaction')
@@ -97,6 +98,7 @@ def build_optim_wrapper(model, dtype, device):
 
 def _cpu_autocast_context(inner, dtype):
     import contextlib
+
     import torch
 
     @contextlib.contextmanager

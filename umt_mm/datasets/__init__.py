@@ -1,6 +1,6 @@
-from . import transforms  # noqa: F401
-from . import caption_dataset, retrieval_dataset  # noqa: F401
-from . import prepared_dataset  # noqa: F401
-from . import guarded  # noqa: F401 (GuardedDataset, ResumableSampler)
-from . import video_language  # noqa: F401
 from . import asr_transcript  # noqa: F401
+from . import guarded  # noqa: F401 (GuardedDataset, ResumableSampler)
+from . import prepared_dataset  # noqa: F401
+from . import transforms  # noqa: F401
+from . import video_language  # noqa: F401
+from . import caption_dataset, retrieval_dataset  # noqa: F401

@@ -21,8 +21,8 @@ from typing import Dict, List, Optional, Sequence
 from mmengine.logging import MMLogger, print_log
 
 from .frame_shards import (CODECS, FORMAT_VERSION, FrameShardReader,
-                           decode_frame, encode_frame, sha256_file,
-                           shard_name, write_json_atomic)
+                           decode_frame, encode_frame, sha256_file, shard_name,
+                           write_json_atomic)
 
 VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv')
 

@@ -14,9 +14,9 @@ Each sample is a video with all its captions (``text``, a list) and their
 global text ids (``text_ids``); the metric builds the text -> video ground
 truth from them.
 """
+import os.path as osp
 from typing import Dict, List, Optional
 
-import os.path as osp
 from mmengine.dataset import BaseDataset
 
 from ..registry import DATASETS

@@ -1,6 +1,5 @@
-from . import algorithms, backbones, heads, maskers, teachers  # noqa: F401
-from . import data_preprocessors, fsdp_policy  # noqa: F401
-from . import multimodal, targets  # noqa: F401
+from . import (algorithms, backbones, data_preprocessors,  # noqa: F401
+               fsdp_policy, heads, maskers, multimodal, targets, teachers)
 from .algorithms import UMTPretrain
 from .backbones import UMTViT
 from .heads import UMTDistillHead

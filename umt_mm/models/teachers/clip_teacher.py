@@ -9,9 +9,9 @@ from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
 from torch import nn
 
-from ...registry import MODELS
 from ...checkpoint import load_weights, read_state_dict
 from ...checkpoint.layouts.clip import resize_clip_pos_embed, to_openai_visual
+from ...registry import MODELS
 
 
 class LayerNorm32(nn.LayerNorm):
