@@ -120,8 +120,15 @@ val_evaluator = dict(ann_file=ds['ann_file'], label_file=ds['label_file'],
                      num_classes={len(CLASSES) + 1})
 test_evaluator = val_evaluator
 train_cfg = dict(max_epochs=2, val_interval=2)
-optim_wrapper = dict(optimizer=dict(lr=1e-3),
-                     paramwise_cfg=dict(num_layers=2))
+# fp32 on the CPU: the paper config's AmpOptimWrapper needs a GPU
+optim_wrapper = dict(
+    _delete_=True, type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999),
+                   weight_decay=0.05),
+    constructor='RecognizerLayerDecayOptimWrapperConstructor',
+    paramwise_cfg=dict(layer_decay_rate=0.75, flat_decay_mult=0.0,
+                       custom_keys={{'.pos_embed': dict(decay_mult=0.0)}},
+                       num_layers=2))
 default_hooks = dict(logger=dict(interval=1),
                      checkpoint=dict(interval=1, max_keep_ckpts=1))
 randomness = dict(seed=0)

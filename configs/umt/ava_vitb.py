@@ -15,6 +15,9 @@ model = dict(
             prefix='backbone.')))
 
 train_dataloader = dict(batch_size=8)
+# the official run is fp16 (DeepSpeed); bf16 autocast as in every paper config
+# (the one key: optim_wrapper.dtype, see docs/recipes.md)
+optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16')
 default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=2))
 official_recipe = dict(
     gpus=16, script='single_modality/action_detection/exp/'
