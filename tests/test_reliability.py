@@ -5,6 +5,7 @@ import os
 import os.path as osp
 import pickle
 import shutil
+import uuid
 
 import numpy as np
 import pytest
@@ -411,7 +412,10 @@ def _toy_runner(work_dir, max_epochs=2, **hook):
         train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=max_epochs),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
         default_hooks=dict(checkpoint=hook_cfg), default_scope='mmaction',
-        randomness=dict(seed=0)))
+        randomness=dict(seed=0),
+        # runners built in the same second would otherwise share mmengine's
+        # logger / message hub / visualizer instances (named by timestamp)
+        experiment_name=f'toy_{uuid.uuid4().hex}'))
     return UMTRunner.from_cfg(cfg)
 
 
