@@ -18,6 +18,13 @@ from mmaction.models.data_preprocessors import ActionDataPreprocessor
 
 from ..registry import MODELS
 
+#: the default preprocessor of the UMT algorithms: ImageNet mean/std, NCTHW
+VIDEO_PREPROCESSOR = dict(
+    type='ActionDataPreprocessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    format_shape='NCTHW')
+
 
 @MODELS.register_module()
 class BatchAugPreprocessor(ActionDataPreprocessor):

@@ -5,6 +5,7 @@ import torch
 from mmengine.model import BaseModel
 
 from ...registry import MODELS
+from ..data_preprocessors import VIDEO_PREPROCESSOR
 from .token_alignment import check_alignment, mask_and_targets
 
 
@@ -36,11 +37,7 @@ class UMTPretrain(BaseModel):
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
         if data_preprocessor is None:
-            data_preprocessor = dict(
-                type='ActionDataPreprocessor',
-                mean=[123.675, 116.28, 103.53],
-                std=[58.395, 57.12, 57.375],
-                format_shape='NCTHW')
+            data_preprocessor = dict(VIDEO_PREPROCESSOR)
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)

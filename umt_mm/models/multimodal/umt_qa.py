@@ -25,8 +25,9 @@ from mmengine.model import BaseModel, BaseModule
 from torch import nn
 
 from ...registry import MODELS
+from ..data_preprocessors import VIDEO_PREPROCESSOR
 from .text_encoder import DEFAULT_TEXT_MODEL, resolve_text_model_dir
-from .umt_stage2 import VIDEO_PREPROCESSOR, _as_tensor
+from .umt_stage2 import _as_tensor
 
 
 @MODELS.register_module()

@@ -9,17 +9,13 @@ from torch import nn
 
 from ...registry import MODELS
 from ..algorithms.token_alignment import check_alignment, mask_and_targets
+from ..data_preprocessors import VIDEO_PREPROCESSOR
 from .losses import (frame_mean_sim, mask_tokens, sample_hard_negatives,
                      vtc_loss)
 
 DEFAULT_LOSS_WEIGHTS = dict(vtc=1.0, vtm=1.0, mlm=1.0, uta=1.0)
 #: default data preprocessor of the video-language models: ImageNet
 #: statistics, NCTHW
-VIDEO_PREPROCESSOR = dict(
-    type='ActionDataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    format_shape='NCTHW')
 #: ids of BERT's uncased WordPiece vocabulary (BERT-base/large, MiniLM)
 BERT_SPECIAL_IDS = dict(pad=0, cls=101, mask=103)
 
