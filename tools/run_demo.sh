@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job on the embedded default, from a bare checkout (CPU, ~20 min):
+# The main job on the embedded default, from a bare checkout (CPU, ~15 min once .venv exists):
 #   1. create/reuse the project venv (tools/env.sh),
 #   2. generate the synthetic videos (tools/make_demo_data.py): a small set
 #      for pre-training and a larger one for the motion classifier,
