@@ -5,7 +5,8 @@
 # fine-tuned 8x224 checkpoints saw). Train: short side 256 + 224x224 random
 # crop + flip (official Resize(256) + RandomClip(224)); test: whole frame at
 # short side 256 (the backbone resizes its positional table to the grid).
-dataset_type = 'AVADataset'
+# SafeAVADataset: AVADataset reading proposal_file without running code
+dataset_type = 'SafeAVADataset'
 data_root = 'data/ava/rawframes'
 anno_root = 'data/ava/annotations'
 
