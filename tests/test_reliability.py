@@ -1,9 +1,12 @@
 """Unit tests of the reliability layer (docs/reliability.md): bad samples,
 annotation checks, checkpoint files, resume selection, config checks, safe
 proposals, check_videos. End-to-end runs: tests/test_reliability_runs.py."""
+import glob
+import json
 import os
 import os.path as osp
 import pickle
+import re
 import shutil
 import uuid
 
@@ -386,21 +389,57 @@ def _toy_model_type():
             self.linear = torch.nn.Linear(2, 1)
 
         def forward(self, inputs, data_samples=None, mode='tensor'):
-            out = self.linear(torch.tensor(inputs))
-            return dict(loss=out.pow(2).mean()) if mode == 'loss' else out
+            x = torch.stack(inputs) if isinstance(inputs[0], torch.Tensor) \
+                else torch.tensor(inputs)
+            out = self.linear(x)
+            if mode != 'loss':
+                return out
+            # a random draw in the step, as masks and drop path are
+            return dict(loss=out.pow(2).mean() + 1e-3 * torch.rand(()))
 
     MODELS.register_module(module=ReliabilityToy, force=True)
     return 'ReliabilityToy'
 
 
-def _toy_runner(work_dir, max_epochs=2, **hook):
-    """A UMTRunner on a linear model and a list dataset (in-process), built
-    from a config with mmengine's loop and checkpoint hook types."""
+class ReliabilityToyData:
+    """``num`` 2-d samples (fixed values plus a random jitter: an
+    augmentation) of which the indices in ``bad`` cannot be loaded; records
+    the indices it reads in ``ReliabilityToyData.loads``."""
+    loads = []
+
+    def __init__(self, num=8, bad=()):
+        self.values = np.random.default_rng(1).normal(size=(num, 2))
+        self.bad = set(bad)
+
+    def __len__(self):
+        return len(self.values)
+
+    def get_data_info(self, index):
+        return dict(filename=f'clip_{index}.mp4')
+
+    def __getitem__(self, index):
+        from mmaction.structures import ActionDataSample
+        ReliabilityToyData.loads.append(int(index))
+        if index in self.bad:
+            raise OSError(f'cannot read clip_{index}.mp4')
+        x = torch.tensor(self.values[index], dtype=torch.float32)
+        return dict(inputs=x + 0.1 * torch.rand(2),
+                    data_samples=ActionDataSample())
+
+
+def _toy_runner(work_dir, max_epochs=2, train_cfg=None, dataset=None,
+                custom_hooks=(), **hook):
+    """A UMTRunner on a linear model (in-process), built from a config with
+    mmengine's loop and checkpoint hook types; the data is a list, or the
+    ``dataset`` config (e.g. ``ReliabilityToyData``)."""
     from mmengine.config import Config
 
     from umt_mm.engine import UMTRunner
+    from umt_mm.registry import DATASETS
+    DATASETS.register_module(module=ReliabilityToyData, force=True)
     hook_cfg = dict(type='CheckpointHook', interval=1, max_keep_ckpts=1)
     hook_cfg.update(hook)
+    by_epoch = hook_cfg.get('by_epoch', True)
     rng = np.random.default_rng(0)
     cfg = Config(dict(
         model=dict(type=_toy_model_type()), work_dir=work_dir,
@@ -408,15 +447,26 @@ def _toy_runner(work_dir, max_epochs=2, **hook):
             batch_size=2, num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=True),
             collate_fn=dict(type='pseudo_collate'),
-            dataset=rng.normal(size=(4, 2)).tolist()),
-        train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=max_epochs),
+            dataset=dataset or rng.normal(size=(4, 2)).tolist()),
+        train_cfg=train_cfg or dict(type='EpochBasedTrainLoop',
+                                    max_epochs=max_epochs),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
         default_hooks=dict(checkpoint=hook_cfg), default_scope='mmaction',
+        custom_hooks=list(custom_hooks),
+        log_processor=dict(by_epoch=by_epoch),
         randomness=dict(seed=0),
         # runners built in the same second would otherwise share mmengine's
         # logger / message hub / visualizer instances (named by timestamp)
         experiment_name=f'toy_{uuid.uuid4().hex}'))
     return UMTRunner.from_cfg(cfg)
+
+
+def _run_log(work_dir):
+    """Text of the newest run log in ``work_dir``."""
+    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.log')),
+                  key=osp.getmtime)
+    with open(logs[-1]) as f:
+        return f.read()
 
 
 def test_checkpoint_save_is_atomic_and_rotates_after(tmp_path, monkeypatch):
@@ -512,3 +562,68 @@ def test_resume_refuses_checkpoint_of_another_model(tmp_path):
     runner._resume = 'auto'
     with pytest.raises(RuntimeError, match='size mismatch'):
         runner.train()
+
+
+def test_iter_loop_counts_and_bounds_bad_samples(tmp_path):
+    """An IterBasedTrainLoop config gets the bad-sample accounting of the
+    epoch loop: each bad file logged once, counted per pass over the data,
+    kept in checkpoints, bounded by max_bad_fraction."""
+    toy = dict(type='ReliabilityToyData', num=8, bad=[3])
+    runner = _toy_runner(str(tmp_path / 'bound'), dataset=toy,
+                         train_cfg=dict(by_epoch=False, max_iters=10))
+    with pytest.raises(RuntimeError, match='exceed max_bad_fraction=0.01'):
+        runner.train()
+    assert type(runner.train_loop).__name__ == 'ResumableIterBasedTrainLoop'
+    work = str(tmp_path / 'work')
+    runner = _toy_runner(
+        work, dataset=toy, by_epoch=False, interval=5,
+        train_cfg=dict(type='IterBasedTrainLoop', max_iters=10,
+                       max_bad_fraction=0.2))
+    runner.train()
+    assert type(runner.train_loop).__name__ == 'ResumableIterBasedTrainLoop'
+    assert list(runner.train_loop.bad_samples) == [3]
+    log = _run_log(work)
+    # 8 samples, batch 2: passes of 4 iterations, the last one cut at 10
+    assert log.count('Bad sample clip_3.mp4: OSError') == 1
+    # met once a pass (a replacement may be drawn bad as well)
+    for where in ('Data pass 1', 'Data pass 2'):
+        failed = re.search(rf'{where}: (\d+) sample loads failed', log)
+        assert failed and int(failed.group(1)) >= 1, log
+    assert 'Data pass 3 (to iteration 10): ' in log
+    meta = torch.load(osp.join(work, 'iter_10.pth'), map_location='cpu',
+                      weights_only=False)['meta']
+    assert list(meta['train_loop']['bad_samples']) == [3]
+
+
+def test_iter_loop_resumes_mid_pass_exactly(tmp_path):
+    """An iteration-based run stopped after iteration 6 (8 samples, batch
+    2: pass 2, batch 3 of 4) and resumed from iter_6.pth gives the losses of
+    the uninterrupted run, bit for bit, without reading the consumed
+    batches again."""
+    from reliability_utils import LossRecorderHook  # noqa: F401
+
+    def run(name, max_iters, resume=False, work=None):
+        out = str(tmp_path / f'{name}_loss')
+        runner = _toy_runner(
+            work or str(tmp_path / name),
+            dataset=dict(type='ReliabilityToyData', num=8),
+            train_cfg=dict(type='IterBasedTrainLoop', max_iters=max_iters),
+            custom_hooks=[dict(type='LossRecorderHook', out_file=out)],
+            by_epoch=False, interval=3, max_keep_ckpts=-1)
+        runner._resume = 'auto' if resume else False
+        ReliabilityToyData.loads = []
+        runner.train()
+        with open(f'{out}.0') as f:
+            rows = [json.loads(line) for line in f]
+        return {r['iter']: r['loss'] for r in rows}
+
+    ref = run('ref', 10)
+    first = run('cut', 6)
+    resumed = run('resumed', 10, resume=True, work=str(tmp_path / 'cut'))
+    # iterations 7-10 only: 4 batches of 2, nothing read and dropped
+    assert len(ReliabilityToyData.loads) == 8
+    assert sorted(ref) == list(range(1, 11))
+    assert first == {i: ref[i] for i in range(1, 7)}
+    assert resumed == {i: ref[i] for i in range(7, 11)}
+    assert 'ResumableSampler skips the 2 batches' in _run_log(
+        str(tmp_path / 'cut'))

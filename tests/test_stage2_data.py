@@ -167,3 +167,78 @@ def test_retrieval_formats(tmp_path):
     ds = build(paragraph=True)  # DiDeMo / ActivityNet paragraphs
     assert ds.texts == ['one two', 'three', 'one']
     assert torch.tensor(ds.txt2vid).tolist() == [0, 1, 2]
+
+
+def test_media_group_batch_sampler_seeds_and_skip():
+    """Every index carries a seed of (seed, epoch, global batch position,
+    slot); an epoch can start after its first batches (once), with the
+    same batches and seeds as a full epoch."""
+    types = ['video'] * 23 + ['image'] * 13
+    ranks = _rank_batches(types, world=2, batch_size=4)
+    seeds = [i.seed for batches in ranks for b in batches for i in b]
+    assert len(set(seeds)) == len(seeds) == 2 * 4 * 4
+    assert _rank_batches(types, 2, 4, epoch=1)[0][0][0].seed not in seeds
+    from umt_mm.datasets.caption_dataset import MediaGroupBatchSampler
+    sampler = SimpleNamespace(dataset=_Media(types), seed=3, epoch=0,
+                              shuffle=True)
+    bs = MediaGroupBatchSampler(sampler, 4)
+    bs.rank, bs.world_size = 1, 2
+
+    def pairs(batches):
+        return [[(int(i), i.seed) for i in b] for b in batches]
+
+    assert pairs(list(bs)) == pairs(ranks[1])
+    bs.skip_next_epoch_start(3)
+    assert pairs(list(bs)) == pairs(ranks[1][3:])
+    assert len(list(bs)) == len(ranks[1])  # the skip is one-shot
+
+
+def test_stage2_loader_guarded_seeded_and_resumable(tmp_path, demo_data):
+    """The stage-2 train loader as UMTRunner builds it: GuardedDataset over
+    the caption corpora, the media batch sampler over a ResumableSampler;
+    video and image augmentations (random frames, random crops) follow the
+    samples' seeds, not the loading process's RNG, and a mid-epoch start
+    gives the rest of the epoch unchanged."""
+    from mmengine.runner import Runner
+
+    from umt_mm.datasets.guarded import GuardedDataset, ResumableSampler
+    from umt_mm.engine.loops import skip_epoch_start
+    from umt_mm.engine.runner import guard_dataloader
+    videos = json.load(open(osp.join(demo_data, 'captions_train.json')))[:6]
+    img_dir = tmp_path / 'images'
+    img_dir.mkdir()
+    rng = np.random.default_rng(0)
+    for k in range(4):
+        cv2.imwrite(str(img_dir / f'{k}.png'),
+                    rng.integers(0, 255, (40, 48, 3), dtype=np.uint8))
+    video, image = _pipelines()
+    image = image[:2] + [dict(type='RandomResizedCrop', area_range=(0.3, 1.0))
+                         ] + image[2:]
+    cfg = _base_cfg('demo_caption_retrieval.py').train_dataloader.to_dict()
+    cfg.update(batch_size=2, num_workers=0, persistent_workers=False)
+    cfg['dataset'].update(
+        ann_files=[
+            _write(tmp_path / 'v.json', videos),
+            dict(ann_file=_write(tmp_path / 'i.json', [
+                dict(image=f'{k}.png', caption=f'image {k}')
+                for k in range(4)]), data_prefix=str(img_dir))],
+        data_prefix=dict(video=demo_data), pipeline=video,
+        image_pipeline=image)
+    loader = Runner.build_dataloader(guard_dataloader(cfg, 'resample'),
+                                     seed=0)
+    assert isinstance(loader.dataset, GuardedDataset)
+    assert isinstance(loader.batch_sampler.sampler, ResumableSampler)
+
+    def epoch(rng_seed):
+        torch.manual_seed(rng_seed)
+        np.random.seed(rng_seed)
+        return [torch.stack(b['inputs']) for b in loader]
+
+    full = epoch(1)
+    assert sorted(b.shape[3] for b in full) == [1, 1, 4, 4, 4]  # T
+    again = epoch(2)
+    assert all(torch.equal(a, b) for a, b in zip(full, again))
+    assert skip_epoch_start(loader, 2) is loader.batch_sampler
+    rest = epoch(3)
+    assert len(rest) == 3
+    assert all(torch.equal(a, b) for a, b in zip(full[2:], rest))

@@ -20,6 +20,7 @@ from mmengine.dist import get_dist_info
 from torch.utils.data import Sampler
 
 from ..registry import DATA_SAMPLERS, DATASETS
+from .guarded import SeededIndex, derive_seed
 
 
 def load_json_list(path: str) -> List[Dict]:
@@ -149,6 +150,13 @@ class MediaGroupBatchSampler(Sampler):
     ones dropped), and the batches of all types are interleaved in a shared
     random order, so every rank runs the same number of iterations.
 
+    Indices are yielded as :class:`~umt_mm.datasets.guarded.SeededIndex`
+    (plain ints to any dataset) whose seed derives from (seed, epoch, global
+    batch position, position in the batch), so a sample's augmentation does
+    not depend on the worker that loads it; :meth:`skip_next_epoch_start`
+    lets a resumed run start an epoch after its consumed batches without
+    reading them.
+
     Args:
         sampler: The dataloader's sampler; only its ``dataset``, ``seed``,
             ``shuffle`` and ``epoch`` are used.
@@ -164,15 +172,14 @@ class MediaGroupBatchSampler(Sampler):
         self.batch_size = batch_size
         self.drop_last = drop_last
         self.rank, self.world_size = get_dist_info()
+        self._start = 0
         dataset = sampler.dataset
         groups: Dict[str, List[int]] = {}
         for i in range(len(dataset)):
             groups.setdefault(dataset.get_media_type(i), []).append(i)
         self.groups = groups
 
-    def _batches(self) -> List[List[int]]:
-        seed = int(getattr(self.sampler, 'seed', 0) or 0)
-        epoch = int(getattr(self.sampler, 'epoch', 0))
+    def _batches(self, seed: int, epoch: int) -> List[List[int]]:
         shuffle = getattr(self.sampler, 'shuffle', True)
         g = torch.Generator().manual_seed(seed + epoch)
         batches = []
@@ -193,8 +200,24 @@ class MediaGroupBatchSampler(Sampler):
                        torch.randperm(len(batches), generator=g).tolist()]
         return batches
 
+    def skip_next_epoch_start(self, num_batches: int) -> None:
+        """Start the next ``iter()`` after its first ``num_batches``
+        batches (once).
+
+        Args:
+            num_batches (int): Batches of this rank to skip.
+        """
+        self._start = int(num_batches)
+
     def __iter__(self) -> Iterator[List[int]]:
-        yield from self._batches()
+        seed = int(getattr(self.sampler, 'seed', 0) or 0)
+        epoch = int(getattr(self.sampler, 'epoch', 0))
+        batches = self._batches(seed, epoch)
+        start, self._start = self._start, 0
+        for b in range(start, len(batches)):
+            position = b * self.world_size + self.rank
+            yield [SeededIndex(i, derive_seed(seed, epoch, position, j))
+                   for j, i in enumerate(batches[b])]
 
     def __len__(self) -> int:
         n = 0

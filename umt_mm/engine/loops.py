@@ -1,93 +1,103 @@
-"""An epoch-based training loop that resumes exactly, mid-epoch included,
-and bounds the samples replaced by :class:`~umt_mm.datasets.GuardedDataset`.
-"""
+"""Training loops (epoch- and iteration-based) that resume exactly, mid-epoch
+included, and bound the samples replaced by
+:class:`~umt_mm.datasets.GuardedDataset`."""
+
+from mmengine.dataset import InfiniteSampler
 from mmengine.dist import all_gather_object, get_dist_info
-from mmengine.runner import EpochBasedTrainLoop
+from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
 from torch.utils.data import BatchSampler
 
-from umt_mm.datasets.guarded import (ResumableSampler, collect_bad_samples,
-                                     derive_seed, seed_everything)
+from umt_mm.datasets.guarded import (collect_bad_samples, derive_seed,
+                                     seed_everything)
 from umt_mm.registry import LOOPS
 
 
-@LOOPS.register_module()
-class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
-    """``EpochBasedTrainLoop`` with iteration-level resume and bad-sample
-    accounting.
-
-    * Each iteration starts by seeding python/numpy/torch from (run seed,
-      iteration[, rank with ``diff_rank_seed``]), so the random draws of a
-      step (masks, drop path, dropout) do not depend on what ran before it.
-    * A run resumed from a checkpoint saved mid-epoch skips the batches the
-      epoch already consumed: with :class:`ResumableSampler` under a plain
-      batch sampler the sampler starts after them (no data is read);
-      otherwise the batches are read and dropped (with a warning).
-    * Replaced samples (see ``GuardedDataset``) are logged once each,
-      counted per epoch and kept in checkpoints; past
-      ``max_bad_fraction`` of the dataset the run stops with their list.
+def data_sampler(loader):
+    """The sampler that holds the seed and epoch of a dataloader: the batch
+    sampler's ``sampler`` when a batch sampler wraps one, else
+    ``loader.sampler``.
 
     Args:
-        runner (Runner): The runner.
-        dataloader (DataLoader | dict): The training dataloader.
-        max_epochs (int): Total training epochs.
-        max_bad_fraction (float): Largest tolerated fraction of replaced
-            samples. Defaults to 0.01.
-        **kwargs: ``val_begin``, ``val_interval``, ``dynamic_intervals`` of
-            ``EpochBasedTrainLoop``.
+        loader (DataLoader): The dataloader.
+
+    Returns:
+        Sampler: The sampler.
+    """
+    inner = getattr(getattr(loader, 'batch_sampler', None), 'sampler', None)
+    if inner is not None and hasattr(inner, 'set_epoch'):
+        return inner
+    return loader.sampler
+
+
+def skip_epoch_start(loader, num_batches):
+    """Make the next ``iter(loader)`` start after ``num_batches`` batches
+    without reading them, when the samplers allow it.
+
+    A batch sampler with ``skip_next_epoch_start(num_batches)`` skips
+    batches; under torch's plain ``BatchSampler``, a sampler with
+    ``skip_next_epoch_start(num_samples)`` skips samples.
+
+    Args:
+        loader (DataLoader): The dataloader.
+        num_batches (int): Batches to skip.
+
+    Returns:
+        Sampler | None: The sampler that skips, or None when none can.
+    """
+    batch_sampler = loader.batch_sampler
+    if hasattr(batch_sampler, 'skip_next_epoch_start'):
+        batch_sampler.skip_next_epoch_start(num_batches)
+        return batch_sampler
+    sampler = getattr(batch_sampler, 'sampler', None)
+    if type(batch_sampler) is BatchSampler and hasattr(
+            sampler, 'skip_next_epoch_start'):
+        sampler.skip_next_epoch_start(num_batches * batch_sampler.batch_size)
+        return sampler
+    return None
+
+
+class ReliableLoopMixin:
+    """What the resumable loops share: a mid-epoch start, a seed per step,
+    and bad-sample accounting (see :class:`ResumableEpochBasedTrainLoop`).
     """
 
-    def __init__(self, runner, dataloader, max_epochs,
-                 max_bad_fraction=0.01, **kwargs):
-        super().__init__(runner, dataloader, max_epochs, **kwargs)
+    def _init_reliability(self, max_bad_fraction):
         self.max_bad_fraction = max_bad_fraction
         self.bad_samples = {}
         self._epoch_bad = 0
 
     # --- iteration-level resume -------------------------------------------
-    def _epoch_batches(self, skip):
+    def _epoch_batches(self, skip, where):
+        """An iterator over the current data epoch's batches from batch
+        ``skip`` on; ``where`` names the epoch in the log."""
         loader = self.dataloader
         if skip <= 0:
             return iter(loader)
         logger = self.runner.logger
-        sampler = loader.sampler
-        if (isinstance(sampler, ResumableSampler)
-                and type(loader.batch_sampler) is BatchSampler):
-            sampler.skip_next_epoch_start(skip * loader.batch_size)
-            logger.info(f'Resuming epoch {self._epoch + 1} at batch '
-                        f'{skip + 1}: the sampler skips the {skip} '
-                        'batches already trained on')
+        skipper = skip_epoch_start(loader, skip)
+        if skipper is not None:
+            logger.info(f'Resuming {where} at batch {skip + 1}: '
+                        f'{type(skipper).__name__} skips the {skip} '
+                        'batches already trained on (no data read)')
             return iter(loader)
         logger.warning(
-            f'Resuming epoch {self._epoch + 1} at batch {skip + 1}: '
-            f'{type(sampler).__name__} cannot start mid-epoch, so the '
-            f'first {skip} batches are read and dropped')
+            f'Resuming {where} at batch {skip + 1}: '
+            f'{type(data_sampler(loader)).__name__} cannot start mid-epoch, '
+            f'so the first {skip} batches are read and dropped')
         batches = iter(loader)
         for _ in range(skip):
             next(batches)
         return batches
 
-    def run_epoch(self):
-        """Train one epoch, starting after the batches a resumed
-        checkpoint already trained on."""
-        self.runner.call_hook('before_train_epoch')
-        self.runner.model.train()
-        skip = self._iter - self._epoch * len(self.dataloader)
-        self._epoch_bad = 0
-        for idx, data_batch in enumerate(self._epoch_batches(skip), skip):
-            self.run_iter(idx, data_batch)
-        self._merge_bad_samples()
-        self.runner.call_hook('after_train_epoch')
-        self._epoch += 1
-
-    def run_iter(self, idx, data_batch):
-        """Account for replaced samples, seed the step, then train it."""
+    def _before_step(self, data_batch):
+        """Account for replaced samples, then seed the step from (run seed,
+        iteration[, rank])."""
         self._record_bad_samples(collect_bad_samples(data_batch))
         rank, _ = get_dist_info()
         diff_rank = self.runner._randomness_cfg.get('diff_rank_seed', False)
         seed_everything(
             derive_seed(self.runner.seed, self._iter, rank if diff_rank
                         else 0))
-        super().run_iter(idx, data_batch)
 
     # --- bad samples --------------------------------------------------------
     def _record_bad_samples(self, records):
@@ -102,7 +112,9 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
         _, world_size = get_dist_info()
         self._check_bound(len(self.dataloader.dataset) / world_size)
 
-    def _merge_bad_samples(self):
+    def _merge_bad_samples(self, where):
+        """Gather the ranks' bad samples, log the count of ``where`` (e.g.
+        'Epoch 3') and reset it (collective under DDP)."""
         _, world_size = get_dist_info()
         if world_size > 1:
             merged = {}
@@ -112,9 +124,10 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
             self._epoch_bad = sum(all_gather_object(self._epoch_bad))
         if self._epoch_bad or self.bad_samples:
             self.runner.logger.warning(
-                f'Epoch {self._epoch + 1}: {self._epoch_bad} sample loads '
-                f'failed and were replaced; {len(self.bad_samples)} '
-                'distinct bad samples known in this run')
+                f'{where}: {self._epoch_bad} sample loads failed and were '
+                f'replaced; {len(self.bad_samples)} distinct bad samples '
+                'known in this run')
+        self._epoch_bad = 0
         self._check_bound(len(self.dataloader.dataset))
 
     def _check_bound(self, num_samples):
@@ -135,3 +148,130 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
     def load_state_dict(self, state):
         """Restore :meth:`state_dict`'s output."""
         self.bad_samples = dict(state.get('bad_samples', {}))
+
+
+@LOOPS.register_module()
+class ResumableEpochBasedTrainLoop(ReliableLoopMixin, EpochBasedTrainLoop):
+    """``EpochBasedTrainLoop`` with iteration-level resume and bad-sample
+    accounting.
+
+    * Each iteration starts by seeding python/numpy/torch from (run seed,
+      iteration[, rank with ``diff_rank_seed``]), so the random draws of a
+      step (masks, drop path, dropout) do not depend on what ran before it.
+    * A run resumed from a checkpoint saved mid-epoch skips the batches the
+      epoch already consumed: a batch sampler or sampler with
+      ``skip_next_epoch_start`` (``MediaGroupBatchSampler``, or
+      ``ResumableSampler`` under a plain batch sampler) starts after them
+      (no data is read); otherwise the batches are read and dropped (with a
+      warning).
+    * Replaced samples (see ``GuardedDataset``) are logged once each,
+      counted per epoch and kept in checkpoints; past
+      ``max_bad_fraction`` of the dataset the run stops with their list.
+
+    Args:
+        runner (Runner): The runner.
+        dataloader (DataLoader | dict): The training dataloader.
+        max_epochs (int): Total training epochs.
+        max_bad_fraction (float): Largest tolerated fraction of replaced
+            samples. Defaults to 0.01.
+        **kwargs: ``val_begin``, ``val_interval``, ``dynamic_intervals`` of
+            ``EpochBasedTrainLoop``.
+    """
+
+    def __init__(self, runner, dataloader, max_epochs,
+                 max_bad_fraction=0.01, **kwargs):
+        super().__init__(runner, dataloader, max_epochs, **kwargs)
+        self._init_reliability(max_bad_fraction)
+
+    def run_epoch(self):
+        """Train one epoch, starting after the batches a resumed
+        checkpoint already trained on."""
+        self.runner.call_hook('before_train_epoch')
+        self.runner.model.train()
+        skip = self._iter - self._epoch * len(self.dataloader)
+        batches = self._epoch_batches(skip, f'epoch {self._epoch + 1}')
+        for idx, data_batch in enumerate(batches, skip):
+            self.run_iter(idx, data_batch)
+        self._merge_bad_samples(f'Epoch {self._epoch + 1}')
+        self.runner.call_hook('after_train_epoch')
+        self._epoch += 1
+
+    def run_iter(self, idx, data_batch):
+        """Account for replaced samples, seed the step, then train it."""
+        self._before_step(data_batch)
+        super().run_iter(idx, data_batch)
+
+
+@LOOPS.register_module()
+class ResumableIterBasedTrainLoop(ReliableLoopMixin, IterBasedTrainLoop):
+    """``IterBasedTrainLoop`` with the exact resume and bad-sample accounting
+    of :class:`ResumableEpochBasedTrainLoop`.
+
+    The data is read in passes over the dataset (data epochs; the sampler's
+    epoch is set at the start of each, as mmengine does). A resumed run
+    starts in the pass and at the batch where the checkpoint's iteration
+    falls, skipping the consumed batches without reading them when the
+    sampler allows it (an ``InfiniteSampler`` is read from its start and the
+    consumed batches dropped, as mmengine does). Replaced samples are
+    counted per pass and at the end of training.
+
+    Args:
+        runner (Runner): The runner.
+        dataloader (DataLoader | dict): The training dataloader.
+        max_iters (int): Total training iterations.
+        max_bad_fraction (float): Largest tolerated fraction of replaced
+            samples. Defaults to 0.01.
+        **kwargs: ``val_begin``, ``val_interval``, ``dynamic_intervals`` of
+            ``IterBasedTrainLoop``.
+    """
+
+    def __init__(self, runner, dataloader, max_iters, max_bad_fraction=0.01,
+                 **kwargs):
+        super().__init__(runner, dataloader, max_iters, **kwargs)
+        self._init_reliability(max_bad_fraction)
+        # batches are read by run(), which starts where a resume ends
+        self.dataloader_iterator = None
+
+    def _infinite(self):
+        return isinstance(data_sampler(self.dataloader), InfiniteSampler)
+
+    def _start_pass(self, data_epoch, skip=0):
+        sampler = data_sampler(self.dataloader)
+        if hasattr(sampler, 'set_epoch'):
+            sampler.set_epoch(data_epoch)
+        return self._epoch_batches(skip, f'data pass {data_epoch + 1}')
+
+    def run(self):
+        """Train ``max_iters`` iterations from the loaded iteration on."""
+        self.runner.call_hook('before_train')
+        self.runner.call_hook('before_train_epoch')
+        if self._infinite():
+            data_epoch, skip = 0, self._iter
+        else:
+            data_epoch, skip = divmod(self._iter, len(self.dataloader))
+        batches = self._start_pass(data_epoch, skip)
+        while self._iter < self._max_iters and not self.stop_training:
+            self.runner.model.train()
+            data_batch = next(batches, None)
+            if data_batch is None:  # the pass is over: start the next one
+                self._merge_bad_samples(f'Data pass {data_epoch + 1}')
+                data_epoch += 1
+                batches = self._start_pass(data_epoch)
+                data_batch = next(batches)
+            self.run_iter(data_batch)
+            self._decide_current_val_interval()
+            if (self.runner.val_loop is not None
+                    and self._iter >= self.val_begin
+                    and (self._iter % self.val_interval == 0
+                         or self._iter == self._max_iters)):
+                self.runner.val_loop.run()
+        self._merge_bad_samples(
+            f'Data pass {data_epoch + 1} (to iteration {self._iter})')
+        self.runner.call_hook('after_train_epoch')
+        self.runner.call_hook('after_train')
+        return self.runner.model
+
+    def run_iter(self, data_batch):
+        """Account for replaced samples, seed the step, then train it."""
+        self._before_step(data_batch)
+        super().run_iter(data_batch)

@@ -12,6 +12,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from .checkpoint_io import find_resume_checkpoint, fsync_replace
+from .loops import data_sampler
 
 # top-level config keys read by mmengine/mmaction besides Runner arguments
 _OTHER_KEYS = {
@@ -22,6 +23,7 @@ _OTHER_KEYS = {
 }
 _UPGRADES = {
     'EpochBasedTrainLoop': 'ResumableEpochBasedTrainLoop',
+    'IterBasedTrainLoop': 'ResumableIterBasedTrainLoop',
     'CheckpointHook': 'UMTCheckpointHook',
 }
 
@@ -57,6 +59,35 @@ def _upgrade_type(cfg, logger, where):
         cfg['type'] = new
 
 
+def guard_dataloader(dataloader, on_error, num_classes=None):
+    """A dataloader config whose dataset is wrapped in ``GuardedDataset``
+    (``on_error``) and, for training (``'resample'``), whose
+    ``DefaultSampler`` is a ``ResumableSampler``.
+
+    Args:
+        dataloader (dict): The dataloader config (left unchanged).
+        on_error (str): ``GuardedDataset``'s policy.
+        num_classes (int, optional): Label bound of list checks. Defaults
+            to None.
+
+    Returns:
+        dict: The new config (the input when it is not a config dict).
+    """
+    if not isinstance(dataloader, dict) or not isinstance(
+            dataloader.get('dataset'), dict):
+        return dataloader
+    dataloader = copy.deepcopy(dataloader)
+    if dataloader['dataset'].get('type') != 'GuardedDataset':
+        dataloader['dataset'] = dict(
+            type='GuardedDataset', dataset=dataloader['dataset'],
+            on_error=on_error, num_classes=num_classes)
+    sampler = dataloader.get('sampler')
+    if on_error == 'resample' and isinstance(sampler, dict) and \
+            sampler.get('type') == 'DefaultSampler':
+        sampler['type'] = 'ResumableSampler'
+    return dataloader
+
+
 @RUNNERS.register_module()
 class UMTRunner(Runner):
     """Runner for umt_mm (see docs/reliability.md).
@@ -68,8 +99,9 @@ class UMTRunner(Runner):
       naming the file and line, or with ``bad_eval_samples='skip'`` leave
       out the videos that do not decode, listing them) and
       ``DefaultSampler`` becomes ``ResumableSampler``;
-    * ``EpochBasedTrainLoop`` becomes ``ResumableEpochBasedTrainLoop`` and
-      ``CheckpointHook`` becomes ``UMTCheckpointHook``;
+    * ``EpochBasedTrainLoop`` / ``IterBasedTrainLoop`` become
+      ``ResumableEpochBasedTrainLoop`` / ``ResumableIterBasedTrainLoop``
+      and ``CheckpointHook`` becomes ``UMTCheckpointHook``;
     * ``load_from`` goes through :func:`umt_mm.checkpoint.load_weights`
       (shape mismatches and unexpected keys refused);
     * ``resume='auto'`` without a loadable checkpoint is an error,
@@ -97,25 +129,15 @@ class UMTRunner(Runner):
         return head.get('num_classes') if isinstance(head, dict) else None
 
     def _guard(self, dataloader, on_error):
-        if not isinstance(dataloader, dict) or not isinstance(
-                dataloader.get('dataset'), dict):
-            return dataloader
-        dataloader = copy.deepcopy(dataloader)
-        if dataloader['dataset'].get('type') != 'GuardedDataset':
-            dataloader['dataset'] = dict(
-                type='GuardedDataset', dataset=dataloader['dataset'],
-                on_error=on_error, num_classes=self._num_classes())
-        sampler = dataloader.get('sampler')
-        if on_error == 'resample' and isinstance(sampler, dict) and \
-                sampler.get('type') == 'DefaultSampler':
-            sampler['type'] = 'ResumableSampler'
-        return dataloader
+        return guard_dataloader(dataloader, on_error, self._num_classes())
 
     def build_train_loop(self, loop):
-        if isinstance(loop, dict) and 'type' not in loop and loop.get(
-                'by_epoch'):
-            loop = {k: v for k, v in loop.items() if k != 'by_epoch'}
-            loop['type'] = 'ResumableEpochBasedTrainLoop'
+        if isinstance(loop, dict):
+            loop = dict(loop)
+            if 'type' not in loop and 'by_epoch' in loop:
+                loop['type'] = _UPGRADES['EpochBasedTrainLoop' if loop.pop(
+                    'by_epoch') else 'IterBasedTrainLoop']
+            _upgrade_type(loop, self.logger, 'train_cfg')
         self._train_dataloader = self._guard(self._train_dataloader,
                                              'resample')
         return super().build_train_loop(loop)
@@ -195,7 +217,7 @@ class UMTRunner(Runner):
             loop.load_state_dict(state)
         # a config without a seed got the checkpoint's seed in resume():
         # the sampler shuffles with it too
-        sampler = getattr(loop.dataloader, 'sampler', None)
+        sampler = data_sampler(loop.dataloader)
         if hasattr(sampler, 'seed') and self.seed is not None:
             sampler.seed = self.seed
 
