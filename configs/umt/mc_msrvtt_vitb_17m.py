@@ -2,14 +2,7 @@
 # corpus), official exp/finetuning/mc_msrvtt/b16_17m.py: lr 2e-5, 5 epochs,
 # no warm-up, drop path 0.2, 12 frames, batch 32 x 8 GPUs.
 #   tools/dist_train.sh configs/umt/mc_msrvtt_vitb_17m.py 8
-_base_ = [
-    '../_base_/models/umt_retrieval-ft_vitb.py',
-    '../_base_/datasets/mc_msrvtt.py',
-    '../_base_/schedules/video_language_ft_no-warmup.py',
-    '../_base_/default_runtime.py'
-]
+_base_ = ['./mc_msrvtt_vitb_5m.py']
 # a stage-2 checkpoint (umt_mm, or the converted official b16_17m.pth)
 load_from = 'work_dirs/stage2_vitb_17m/epoch_10.pth'
-model = dict(vision_encoder=dict(drop_path_rate=0.2))
 optim_wrapper = dict(optimizer=dict(lr=2e-5))
-train_cfg = dict(max_epochs=5)

@@ -10,6 +10,5 @@ _base_ = [
 ]
 # a stage-2 checkpoint (umt_mm, or the converted official l16_5m.pth)
 load_from = 'work_dirs/stage2_vitl_5m/epoch_10.pth'
-model = dict(vision_encoder=dict(drop_path_rate=0.3))
 optim_wrapper = dict(optimizer=dict(lr=4e-5))
 train_cfg = dict(max_epochs=5)

@@ -9,8 +9,7 @@ _base_ = [
     '../_base_/default_runtime.py'
 ]
 # a stage-2 checkpoint (umt_mm, or the converted official l16_5m.pth)
-stage2_checkpoint = 'work_dirs/stage2_vitl_5m/epoch_10.pth'
-model = dict(pretrained=stage2_checkpoint,
+model = dict(pretrained='work_dirs/stage2_vitl_5m/epoch_10.pth',
              answer_list=_base_.answer_list,
              vision_encoder=dict(drop_path_rate=0.3))
 optim_wrapper = dict(optimizer=dict(lr=4e-5))

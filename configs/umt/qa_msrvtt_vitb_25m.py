@@ -4,16 +4,6 @@
 # (the release's qa_msrvtt/b16_25m.py describes a ViT-L; these are the
 # settings of qa_msrvtt/b16_17m.py)
 #   tools/dist_train.sh configs/umt/qa_msrvtt_vitb_25m.py 8
-_base_ = [
-    '../_base_/models/umt_qa_vitb.py',
-    '../_base_/datasets/qa_msrvtt.py',
-    '../_base_/schedules/video_language_ft.py',
-    '../_base_/default_runtime.py'
-]
+_base_ = ['./qa_msrvtt_vitb_5m.py']
 # a stage-2 checkpoint (umt_mm, or the converted official b16_25m.pth)
-stage2_checkpoint = 'work_dirs/stage2_vitb_25m/epoch_10.pth'
-model = dict(pretrained=stage2_checkpoint,
-             answer_list=_base_.answer_list,
-             vision_encoder=dict(drop_path_rate=0.2))
-optim_wrapper = dict(optimizer=dict(lr=2e-5))
-train_cfg = dict(max_epochs=8)
+model = dict(pretrained='work_dirs/stage2_vitb_25m/epoch_10.pth')

@@ -2,16 +2,6 @@
 # corpus), official exp/finetuning/qa_msvd/l16_17m.py: lr 6e-5, 6 epochs,
 # 1 warm-up epoch, drop path 0.4, 12 frames, batch 32 x 8 GPUs.
 #   tools/dist_train.sh configs/umt/qa_msvd_vitl_17m.py 8
-_base_ = [
-    '../_base_/models/umt_qa_vitl.py',
-    '../_base_/datasets/qa_msvd.py',
-    '../_base_/schedules/video_language_ft.py',
-    '../_base_/default_runtime.py'
-]
+_base_ = ['./qa_msvd_vitl_5m.py']
 # a stage-2 checkpoint (umt_mm, or the converted official l16_17m.pth)
-stage2_checkpoint = 'work_dirs/stage2_vitl_17m/epoch_10.pth'
-model = dict(pretrained=stage2_checkpoint,
-             answer_list=_base_.answer_list,
-             vision_encoder=dict(drop_path_rate=0.4))
-optim_wrapper = dict(optimizer=dict(lr=6e-5))
-train_cfg = dict(max_epochs=6)
+model = dict(pretrained='work_dirs/stage2_vitl_17m/epoch_10.pth')

@@ -10,6 +10,5 @@ _base_ = [
 ]
 # a stage-2 checkpoint (umt_mm, or the converted official b16_5m.pth)
 load_from = 'work_dirs/stage2_vitb_5m/epoch_10.pth'
-model = dict(vision_encoder=dict(drop_path_rate=0.2))
 optim_wrapper = dict(optimizer=dict(lr=2e-5))
 train_cfg = dict(max_epochs=10)

@@ -3,14 +3,6 @@
 # epochs,
 # no warm-up, drop path 0.2, 12 frames, batch 32 x 8 GPUs.
 #   tools/dist_train.sh configs/umt/retrieval-ft_ssv2-label_vitl_17m.py 8
-_base_ = [
-    '../_base_/models/umt_retrieval-ft_vitl.py',
-    '../_base_/datasets/retrieval-ft_ssv2-label.py',
-    '../_base_/schedules/video_language_ft_no-warmup.py',
-    '../_base_/default_runtime.py'
-]
+_base_ = ['./retrieval-ft_ssv2-label_vitl_5m.py']
 # a stage-2 checkpoint (umt_mm, or the converted official l16_17m.pth)
 load_from = 'work_dirs/stage2_vitl_17m/epoch_10.pth'
-model = dict(vision_encoder=dict(drop_path_rate=0.2))
-optim_wrapper = dict(optimizer=dict(lr=5e-5))
-train_cfg = dict(max_epochs=10)

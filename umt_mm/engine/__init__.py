@@ -1,4 +1,5 @@
 from . import layer_decay  # noqa: F401 (layer-wise lr decay)
+from . import schedulers  # noqa: F401 (lr schedulers given in lrs)
 from . import mask_vis_hook, progress_hook, vis_backends  # noqa: F401
 from .amp import CPUAmpOptimWrapper
 from .dist import setup_cpu_distributed

@@ -4,9 +4,11 @@
 it: ``auto_scale_lr`` multiplies the optimizer lr by
 ``GPUs x train_dataloader.batch_size / base_batch_size`` before the
 schedulers are built, so a ``LinearLR`` ``start_factor`` and a
-``CosineAnnealingLR`` ``eta_min_ratio`` scale with it while an absolute
-``eta_min`` does not. Repeated sampling (``RepeatAugDataset``) gives
-``num_repeats`` clips per loaded video; the lr refers to loaded videos.
+``CosineAnnealingLR`` ``eta_min_ratio`` (and the ``start_lr`` / ``min_lr``
+of umt_mm's ``ScaledLinearLR`` / ``ScaledCosineAnnealingLR``) scale with it
+while an absolute ``eta_min`` does not. Repeated sampling
+(``RepeatAugDataset``) gives ``num_repeats`` clips per loaded video; the lr
+refers to loaded videos.
 
 Paper configs name their official script and GPU count in a top-level
 ``official_recipe = dict(script=..., gpus=...)`` (read by the recipe table,
@@ -55,10 +57,21 @@ def _step(pipeline: Sequence[dict], *types: str) -> Optional[dict]:
     return next((t for t in pipeline if t.get('type') in types), None)
 
 
+#: scheduler types by role; the ``Scaled*`` ones (umt_mm/engine/
+#: schedulers.py) take lrs in the units of the optimizer lr
+WARMUP_TYPES = ('LinearLR', 'ScaledLinearLR')
+COSINE_TYPES = ('CosineAnnealingLR', 'ScaledCosineAnnealingLR')
+
+
 def _schedulers(cfg: Config) -> Dict[str, dict]:
+    """The first warm-up and cosine scheduler, as ``{'warmup': ...,
+    'cosine': ...}``."""
     found = {}
     for sched in cfg.get('param_scheduler', None) or []:
-        found.setdefault(sched['type'], sched)
+        role = ('warmup' if sched['type'] in WARMUP_TYPES else
+                'cosine' if sched['type'] in COSINE_TYPES else None)
+        if role:
+            found.setdefault(role, sched)
     return found
 
 
@@ -67,19 +80,22 @@ def _lrs(cfg: Config, gpus: int) -> dict:
     wrapper = cfg.get('optim_wrapper', None)
     if not wrapper or 'train_dataloader' not in cfg:
         return {}
-    lr = wrapper['optimizer']['lr']
+    base_lr = lr = wrapper['optimizer']['lr']
     scale = cfg.get('auto_scale_lr', None)
     if scale and scale.get('enable', False):
         lr *= gpus * cfg.train_dataloader.batch_size / scale.base_batch_size
     out = dict(lr=lr, min_lr=None, warmup_lr=None)
     scheds = _schedulers(cfg)
-    warm = scheds.get('LinearLR')
+    warm = scheds.get('warmup')
     if warm is not None:
-        out['warmup_lr'] = lr * warm.get('start_factor', 1.0 / 3)
-    cos = scheds.get('CosineAnnealingLR')
+        factor = (warm['start_lr'] / base_lr if 'start_lr' in warm else
+                  warm.get('start_factor', 1.0 / 3))
+        out['warmup_lr'] = lr * factor
+    cos = scheds.get('cosine')
     if cos is not None:
-        out['min_lr'] = (cos['eta_min'] if 'eta_min' in cos
-                         else lr * cos.get('eta_min_ratio', 0.0))
+        ratio = (cos['min_lr'] / base_lr if 'min_lr' in cos else
+                 cos.get('eta_min_ratio', 0.0))
+        out['min_lr'] = cos['eta_min'] if 'eta_min' in cos else lr * ratio
     return out
 
 
@@ -149,8 +165,8 @@ def resolve_recipe(cfg, gpus: Optional[int] = None) -> dict:
         repeats=(dataset.get('num_repeats', 1) if train_loader else None),
         epochs=cfg.get('train_cfg', {}).get('max_epochs', None)
         if train_loader else None,
-        warmup_epochs=(scheds['LinearLR'].get('end', None)
-                       if 'LinearLR' in scheds else None),
+        warmup_epochs=(scheds['warmup'].get('end', None)
+                       if 'warmup' in scheds else None),
         weight_decay=(wrapper['optimizer'].get('weight_decay', None)
                       if wrapper else None),
         layer_decay=paramwise.get('layer_decay_rate', None),

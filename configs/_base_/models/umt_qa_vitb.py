@@ -1,8 +1,8 @@
 # UMT-B video QA (official UMT_QA): ViT-B/16 at 12 frames, BERT-base
 # question encoder (cross-attention from layer 9), 3-layer BERT answer
 # decoder initialised from the cross-modal layers of the stage-2 model
-# (``stage2_checkpoint``), answers ranked from the answer list (k = 128).
-stage2_checkpoint = None  # e.g. 'checkpoints/umt/b16_25m.pth' (converted)
+# (``model.pretrained``, e.g. 'checkpoints/umt/b16_25m.pth' converted),
+# answers ranked from the answer list (k = 128).
 text_model = 'checkpoints/bert-base-uncased'
 model = dict(
     type='UMTQA',
@@ -23,4 +23,4 @@ model = dict(
     max_answer_len=5,
     eos='[SEP]',
     k_test=128,
-    pretrained=stage2_checkpoint)
+    pretrained=None)

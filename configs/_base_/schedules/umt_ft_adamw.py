@@ -8,28 +8,31 @@
 # total_batch * num_sample / 256, i.e. they are per 256 *clips*; with
 # repeated sampling (RepeatAugDataset, num_repeats=2, official num_sample=2)
 # every loaded video gives 2 clips, so auto_scale_lr refers to 128 videos.
-# The schedulers are ratios of the (auto-scaled) lr, so the warm-up start
-# and the floor scale with it as officially; MiT (num_sample 1) sets
-# base_batch_size=256. `tools/analysis/print_recipe.py CONFIG` prints the
-# effective values.
+# The schedulers take warmup_lr (start_lr) and min_lr in the same units as
+# the lr; they turn them into ratios of the (auto-scaled) lr when built
+# (umt_mm/engine/schedulers.py), so both scale with it as officially; MiT
+# (num_sample 1) sets base_batch_size=256. `tools/analysis/print_recipe.py
+# CONFIG` prints the effective values.
+#
+# A child changes the lr with optim_wrapper.optimizer.lr, the epochs with
+# train_cfg.max_epochs (the cosine ends there) and the warm-up with
+#   warmup = dict(_base_.warmup, end=5)
+#   cosine = dict(_base_.cosine, begin=5)
+#   param_scheduler = [warmup, cosine]
+# (docs/configs.md).
 #
 # Precision: the one key is ``optim_wrapper.dtype``: 'bfloat16' (default),
 # 'float16' (with mmengine's dynamic loss scaler, like the official
 # DeepSpeed fp16) or 'float32' (autocast off). AmpOptimWrapper needs a GPU.
 #
 # Defaults: the official K710 fine-tuning of UMT-B from stage 1
-# (exp/finetuning/k710/b16_ptk710_ftk710_f8_res224.sh).
-max_epochs = 35
-warmup_epochs = 2
-base_lr = 2e-4
-warmup_lr = 1e-6
-min_lr = 1e-6
-
+# (exp/finetuning/k710/b16_ptk710_ftk710_f8_res224.sh): lr 2e-4, 35 epochs,
+# 2 warm-up epochs from 1e-6, floor 1e-6.
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     dtype='bfloat16',
     optimizer=dict(
-        type='AdamW', lr=base_lr, betas=(0.9, 0.999), weight_decay=0.05),
+        type='AdamW', lr=2e-4, betas=(0.9, 0.999), weight_decay=0.05),
     constructor='RecognizerLayerDecayOptimWrapperConstructor',
     paramwise_cfg=dict(
         layer_decay_rate=0.75,
@@ -37,15 +40,13 @@ optim_wrapper = dict(
         custom_keys={'.pos_embed': dict(decay_mult=0.0)}),
     clip_grad=None)
 
-param_scheduler = [
-    dict(type='LinearLR', start_factor=warmup_lr / base_lr, by_epoch=True,
-         begin=0, end=warmup_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs,
-         eta_min_ratio=min_lr / base_lr, by_epoch=True, begin=warmup_epochs,
-         end=max_epochs, convert_to_iter_based=True)
-]
+warmup = dict(type='ScaledLinearLR', start_lr=1e-6, by_epoch=True, begin=0,
+              end=2, convert_to_iter_based=True)
+cosine = dict(type='ScaledCosineAnnealingLR', min_lr=1e-6, by_epoch=True,
+              begin=2, convert_to_iter_based=True)
+param_scheduler = [warmup, cosine]
 
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=35,
                  val_begin=1, val_interval=1)
 # optional model EMA (official --model_ema):
 # custom_hooks = [dict(type='EMAHook', momentum=1e-4, priority='ABOVE_NORMAL')]

@@ -4,18 +4,5 @@
 # the one key ``optim_wrapper.dtype``: 'bfloat16' (default), 'float16' (with
 # mmengine's dynamic loss scaler) or 'float32'; AmpOptimWrapper needs a GPU.
 _base_ = ['./umt_stage1_200e.py']
-base_lr = 1.5e-4
-warmup_lr = 1e-6
-min_lr = 1e-5
-max_epochs = 201
-warmup_epochs = 40
 optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16')
-param_scheduler = [
-    dict(type='LinearLR', start_factor=warmup_lr / base_lr, end_factor=1.0,
-         by_epoch=True, begin=0, end=warmup_epochs,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs,
-         eta_min_ratio=min_lr / base_lr, by_epoch=True, begin=warmup_epochs,
-         end=max_epochs, convert_to_iter_based=True)
-]
-train_cfg = dict(max_epochs=max_epochs)
+train_cfg = dict(max_epochs=201)
