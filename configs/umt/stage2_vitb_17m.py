@@ -1,20 +1,8 @@
 # UMT-B stage 2 on the 17M corpus: 4 frames, batch 128/GPU on 16
 # GPUs (official), AdamW lr 1e-4, wd 0.02, cosine 10 epochs (1 warm-up), bf16.
 #   tools/dist_train.sh configs/umt/stage2_vitb_17m.py 8
-_base_ = [
-    '../_base_/models/umt_stage2_vitb.py',
-    '../_base_/datasets/caption_pretrain.py',
-    '../_base_/datasets/caption_corpora.py',
-    '../_base_/schedules/stage2_10e.py', '../_base_/default_runtime.py'
-]
-# the keys to set: stage-1 checkpoint, CLIP teacher, BERT directory
-stage1_checkpoint = 'work_dirs/stage1_vitb/epoch_201.pth'
-teacher_checkpoint = 'checkpoints/clip/ViT-B-16.pt'
-text_model = 'checkpoints/bert-base-uncased'
-model = dict(
-    vision_pretrained=stage1_checkpoint,
-    teacher=dict(pretrained=teacher_checkpoint),
-    text_encoder=dict(pretrained=text_model))
+# stage2_vitb_5m.py (the keys to set are there) on the 17M corpus
+_base_ = ['./stage2_vitb_5m.py']
 train_dataloader = dict(dataset=dict(ann_files={{_base_.corpora_17m}}))
 official_recipe = dict(
     gpus=16, script='multi_modality/exp/pretraining/b16_17m.py')

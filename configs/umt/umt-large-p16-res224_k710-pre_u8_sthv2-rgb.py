@@ -3,14 +3,11 @@
 # Table 11: "K710*", labels of extra data unused): lr 4e-4, 14 epochs,
 # 4 warm-up, layer decay 0.85.
 _base_ = [
-    '../_base_/models/umt_cls_vitl.py', '../_base_/datasets/sthv2_ft.py',
+    '../_base_/models/umt_cls_vitl_stage1-init.py',
+    '../_base_/datasets/sthv2_ft.py',
     '../_base_/schedules/umt_ft_adamw.py', '../_base_/ft_runtime.py'
 ]
-model = dict(
-    backbone=dict(init_cfg=dict(
-        type='Pretrained',
-        checkpoint='umt://checkpoints/umt_large_stage1.pth')),
-    **_base_.label_model)
+model = _base_.label_model
 official_recipe = dict(
     gpus=16, script='single_modality/exp/finetuning/'
     'ssv2/l16_ptk710_ftssv2_f8_res224.sh')

@@ -4,14 +4,11 @@
 # vision_encoder.* — only the student is loaded):
 #   --cfg-options model.backbone.init_cfg.checkpoint=umt://PATH
 _base_ = [
-    '../_base_/models/umt_cls_vitl.py', '../_base_/datasets/kinetics710_ft.py',
+    '../_base_/models/umt_cls_vitl_stage1-init.py',
+    '../_base_/datasets/kinetics710_ft.py',
     '../_base_/schedules/umt_ft_adamw.py', '../_base_/ft_runtime.py'
 ]
-model = dict(
-    backbone=dict(init_cfg=dict(
-        type='Pretrained',
-        checkpoint='umt://checkpoints/umt_large_stage1.pth')),
-    **_base_.label_model)
+model = _base_.label_model
 official_recipe = dict(
     gpus=16, script='single_modality/exp/finetuning/'
     'k710/l16_ptk710_ftk710_f8_res224.sh')

@@ -10,29 +10,11 @@ label_model = dict(
         dict(type='MixupBlending', alpha=0.8, num_classes=num_classes),
         dict(type='CutmixBlending', alpha=1.0, num_classes=num_classes)
     ])))
-train_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='UniformSample', clip_len=8, num_clips=1),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='RandomResizedCrop', area_range=(0.08, 1.0)),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='TorchVisionWrapper', op='RandAugment', num_ops=4,
-         magnitude=7, num_magnitude_bins=11),
-    dict(type='RandomErasing', erase_prob=0.25, mode='rand',
-         fill_color=(123.675, 116.28, 103.53), fill_std=(58.395, 57.12,
-                                                         57.375)),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
-]
+# video_ft_u8.py's pipelines without the flip, 2 clips at test
+train_pipeline = [t for t in _base_.train_pipeline if t.type != 'Flip']
 test_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='UniformSample', clip_len=8, num_clips=2, test_mode=True),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 224)),
-    dict(type='ThreeCrop', crop_size=224),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
+    dict(t, num_clips=2) if t.type == 'UniformSample' else t
+    for t in _base_.test_pipeline
 ]
 train_dataloader = dict(dataset=dict(
     ann_file='data/sthv2/sthv2_train_list_videos.txt',
