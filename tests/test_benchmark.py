@@ -237,3 +237,65 @@ def test_gpu_check_tiny_cpu(run_tool, tmp_path):
     assert 0 <= r['runner']['data_wait_fraction'] < 1
     assert r['strategies']['umt-large_stage1_fsdp.py'] == 'FSDPStrategy'
     assert r['checks'] == {}  # no GPU figures to judge on a CPU
+
+
+def test_natural_clip_from_shipped_photos(tmp_path):
+    """Animated photographs: decodable, 568x320 at 30 fps, x264 defaults,
+    moving (camera/objects) and different per seed."""
+    import decord
+
+    from umt_mm.benchmark.videos import make_natural_clip, natural_photos
+    assert len(natural_photos()) == 3
+    paths = [str(tmp_path / f'{s}.mp4') for s in (0, 1)]
+    for seed, path in enumerate(paths):
+        make_natural_clip(path, seed, seconds=0.5)
+    vr = decord.VideoReader(paths[0], num_threads=1)
+    frames = vr.get_batch([0, 14]).asnumpy().astype(float)
+    assert len(vr) == 15 and frames.shape[1:] == (320, 568, 3)
+    assert vr.get_avg_fps() == pytest.approx(30)
+    assert np.abs(frames[0] - frames[1]).mean() > 1  # it moves
+    assert frames[0].std() > 20  # textured, not flat
+    other = decord.VideoReader(paths[1], num_threads=1)[0].asnumpy()
+    assert np.abs(frames[0] - other).mean() > 10  # another scene
+
+
+def test_parse_format():
+    from umt_mm.benchmark.data import format_spec, parse_format
+    assert parse_format('jpeg:q80:s256:444') == dict(
+        kind='shards', codec='jpeg', quality=80, short_side=256,
+        subsampling='444')
+    assert parse_format('h264:g4:fastdecode') == dict(
+        kind='h264', gop=4, short_side=0, crf=23, tune='fastdecode')
+    assert parse_format('h264:g1:s256:c20')['crf'] == 20
+    assert parse_format(format_spec('jpeg', 75, 256)) == parse_format(
+        'jpeg:q75:s256')
+    with pytest.raises(ValueError, match="unknown option 'x3'"):
+        parse_format('jpeg:x3')
+    with pytest.raises(ValueError, match="kind 'vp9'"):
+        parse_format('vp9:g4')
+
+
+@pytest.mark.slow
+def test_cli_data_formats_natural(run_tool, tmp_path):
+    """--content natural --formats: every candidate timed, with its
+    storage and PSNR; the H.264 re-encode keeps the frame count."""
+    res = run_tool('tools/analysis/benchmark_data.py', '--config',
+                   'configs/umt/stage1_demo.py', '--num-videos', '2',
+                   '--seconds', '0.5', '--clips', '2', '--content',
+                   'natural', '--formats', 'jpeg:q80', 'png',
+                   'h264:g4:fastdecode', '--psnr-seeds', '1', '--work-dir',
+                   str(tmp_path), '--json', str(tmp_path / 'r.json'),
+                   timeout=240).check()
+    r = json.loads((tmp_path / 'r.json').read_text())
+    assert set(r['methods']) == {'official', 'source', 'source_fast',
+                                 'jpeg:q80', 'png',
+                                 'h264:g4:fastdecode'}
+    f = r['formats']
+    assert f['png']['psnr'] == float('inf')  # lossless: same input
+    assert 30 < f['jpeg:q80']['psnr'] < 60
+    assert 30 < f['h264:g4:fastdecode']['psnr'] < 60
+    assert f['png']['multiplier'] > f['jpeg:q80']['multiplier']
+    assert r['conditions']['content'] == 'natural'
+    assert r['conditions']['source_kbps'] > 0
+    assert res.stdout.count('clips/s per core') == 6
+    assert 'PSNR' in res.stdout

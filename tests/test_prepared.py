@@ -171,3 +171,26 @@ def test_switching_the_base_piece(png_root, src, tmp_path):
     for a, b in zip(*out):
         assert a.shape == (1, 3, 8, 64, 64)
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def _jpeg_sampling(data):
+    """(h << 4 | v) sampling factors of a baseline JPEG's components."""
+    i = data.index(b'\xff\xc0')
+    return [data[i + 11 + 3 * c] for c in range(data[i + 9])]
+
+
+def test_subsampling_option_and_options_change_reconverts(src, tmp_path):
+    m420 = _convert(src, tmp_path, 'jpeg')
+    reader = FrameShardReader(str(tmp_path))
+    first = reader.read('a/v0.mp4', [0])[0]
+    assert _jpeg_sampling(first) == [0x22, 0x11, 0x11]
+    # same root, other options: every shard is converted again
+    m444 = prepare_frame_shards(str(src), str(tmp_path), codec='jpeg',
+                                quality=90, videos_per_shard=2,
+                                progress=False, subsampling='444')
+    assert m444['subsampling'] == '444' and m420['subsampling'] == '420'
+    assert m444['sizes']['prepared_bytes'] > m420['sizes']['prepared_bytes']
+    reader = FrameShardReader(str(tmp_path))
+    assert _jpeg_sampling(reader.read('a/v0.mp4', [0])[0]) == [0x11] * 3
+    with pytest.raises(ValueError, match="subsampling='411'"):
+        prepare_frame_shards(str(src), str(tmp_path), subsampling='411')

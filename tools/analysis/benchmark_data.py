@@ -9,6 +9,14 @@ each), ratios to the official loader, storage multiplier of the shards::
 
     python tools/analysis/benchmark_data.py --config \
         configs/umt/stage1_vitb.py --num-videos 8 --clips 48 --workers 1
+
+``--content natural`` generates clips from real photographs (hand-held
+camera, moving objects; umt_mm.benchmark.videos); ``--formats`` times
+candidate prepared formats side by side, each with its storage multiplier
+and PSNR (docs/benchmark.md)::
+
+    python tools/analysis/benchmark_data.py --content natural --formats \
+        jpeg:q90 jpeg:q80:s256 h264:g4 h264:g4:fastdecode
 """
 import argparse
 import sys
@@ -43,6 +51,19 @@ def parse_args(argv=None):
     p.add_argument('--codec', default='jpeg', choices=['jpeg', 'webp', 'png'])
     p.add_argument('--quality', type=int, default=90)
     p.add_argument('--short-side', type=int, default=0)
+    p.add_argument('--subsampling', default='420',
+                   choices=['420', '422', '444'],
+                   help='JPEG chroma subsampling of the shards')
+    p.add_argument('--content', default='synthetic',
+                   choices=['synthetic', 'natural'],
+                   help='generated clips: random texture or animated '
+                   'photographs')
+    p.add_argument('--formats', nargs='+', metavar='SPEC',
+                   help='candidate formats to time instead of the one '
+                   'shard format, e.g. jpeg:q80:s256 jpeg:q90:444 h264:g4 '
+                   'h264:g4:fastdecode h264:g1')
+    p.add_argument('--psnr-seeds', type=int, default=2,
+                   help='samples per file for the PSNR (0: skip)')
     p.add_argument('--json', help='also write the result to this file')
     return p.parse_args(argv)
 
@@ -51,21 +72,30 @@ def main(argv=None):
     a = parse_args(argv)
     r = data_benchmark(a.config, a.videos, a.num_videos, a.seconds,
                        a.work_dir, a.workers, a.clips, a.threads, a.codec,
-                       a.quality, a.short_side)
-    c, s = r['conditions'], r['storage']
-    print(f"data benchmark: {c['files']} files, {c['clips']} clips per "
-          f"method, {c['workers']} worker(s) x {c['threads']} thread, "
+                       a.quality, a.short_side, a.content, a.formats,
+                       a.subsampling, a.psnr_seeds)
+    c = r['conditions']
+    print(f"data benchmark: {c['files']} files ({c['content'] or 'given'}, "
+          f"{c['source_kbps']:.0f} kbit/s), {c['clips']} clips per method, "
+          f"{c['workers']} worker(s) x {c['threads']} thread, "
           f"{c['cpu_count']} CPU cores, load average "
           f"{c['load_avg'][0]:.2f}; methods interleaved per file")
     for name, m in r['methods'].items():
-        print(f"  {LABELS[name]:38s} {m['per_worker']:7.2f} clips/s per "
-              f"core  (all workers {m['total']:.1f}; median "
+        fmt = r['formats'].get(name)
+        extra = f"  storage x{fmt['multiplier']}" if fmt else ''
+        if fmt and fmt['psnr'] is not None:
+            extra += f", PSNR {fmt['psnr']:.1f} dB"
+        print(f"  {LABELS.get(name, name):38s} {m['per_worker']:7.2f} "
+              f"clips/s per core  (all workers {m['total']:.1f}; median "
               f"{m['ms_median']:.1f} ms/clip, {m['n']} clips)  "
-              f"x{r['ratios'][name]:.2f} vs official")
-    print(f"frame shards ({s['codec']} q{s['quality']}, short side "
-          f"{s['short_side'] or 'kept'}): {s['prepared_bytes'] / 2**20:.1f} "
-          f"MiB vs {s['source_bytes'] / 2**20:.1f} MiB source, storage "
-          f"x{s['multiplier']}")
+              f"x{r['ratios'][name]:.2f} vs official{extra}")
+    s = r['storage']
+    if not a.formats:
+        print(f"frame shards ({s['codec']} q{s['quality']}, short side "
+              f"{s['short_side'] or 'kept'}): "
+              f"{s['prepared_bytes'] / 2**20:.1f} MiB vs "
+              f"{s['source_bytes'] / 2**20:.1f} MiB source, storage "
+              f"x{s['multiplier']}")
     save_json(a.json, r)
     return 0
 

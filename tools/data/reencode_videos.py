@@ -33,10 +33,10 @@ import os
 import os.path as osp
 import sys
 import time
-from fractions import Fraction
 from multiprocessing import Pool
 
-VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv')
+from umt_mm.datasets.prepare import VIDEO_EXTS, find_videos
+from umt_mm.datasets.prepare import reencode_video as encode
 
 
 def parse_args(argv=None):
@@ -52,21 +52,14 @@ def parse_args(argv=None):
                         '(0: keep the size)')
     parser.add_argument('--crf', type=int, default=23, help='x264 CRF')
     parser.add_argument('--preset', default='medium', help='x264 preset')
+    parser.add_argument('--tune', help="x264 tune, e.g. 'fastdecode' (CAVLC, "
+                        'no deblocking: faster decoding, larger files)')
     parser.add_argument('--workers', type=int, default=1)
     parser.add_argument('--tolerance', type=int, default=2,
                         help='allowed frame-count difference to the source')
     parser.add_argument('--list-in', help='mmaction2 list file to rewrite')
     parser.add_argument('--list-out', help='rewritten list file')
     return parser.parse_args(argv)
-
-
-def find_videos(src_dir):
-    out = []
-    for root, _, files in os.walk(src_dir):
-        for name in files:
-            if name.lower().endswith(VIDEO_EXTS):
-                out.append(osp.relpath(osp.join(root, name), src_dir))
-    return sorted(out)
 
 
 def dst_name(rel):
@@ -97,44 +90,6 @@ def verify(path, expected, tolerance):
         return False, 0, f'{type(e).__name__}: {e}'
 
 
-def out_size(w, h, short_side):
-    if short_side and min(w, h) > short_side:
-        if w < h:
-            w, h = short_side, round(h * short_side / w)
-        else:
-            w, h = round(w * short_side / h), short_side
-    return w - w % 2, h - h % 2
-
-
-def encode(src, dst, gop, short_side, crf, preset):
-    import av
-    with av.open(src) as cin:
-        sin = cin.streams.video[0]
-        sin.thread_type = 'AUTO'
-        rate = sin.average_rate or sin.guessed_rate or 30
-        w, h = out_size(sin.codec_context.width, sin.codec_context.height,
-                        short_side)
-        with av.open(dst, 'w', format='mp4') as cout:
-            s = cout.add_stream('libx264', rate=rate)
-            s.width, s.height, s.pix_fmt = w, h, 'yuv420p'
-            s.options = {
-                'crf': str(crf),
-                'preset': preset,
-                'x264-params': f'keyint={gop}:min-keyint={gop}:scenecut=0:'
-                'bframes=0',
-            }
-            tb = Fraction(1, 1) / Fraction(rate)
-            for i, frame in enumerate(cin.decode(sin)):
-                frame = frame.reformat(width=w, height=h, format='yuv420p',
-                                       interpolation='BICUBIC')
-                frame.pts = i
-                frame.time_base = tb
-                for pkt in s.encode(frame):
-                    cout.mux(pkt)
-            for pkt in s.encode():
-                cout.mux(pkt)
-
-
 def process(job):
     """Encode one file unless a verified output exists. Returns a record."""
     src, dst, opts = job
@@ -149,7 +104,7 @@ def process(job):
         tmp = f'{dst}.tmp{os.getpid()}.mp4'
         try:
             encode(src, tmp, opts['gop'], opts['short_side'], opts['crf'],
-                   opts['preset'])
+                   opts['preset'], opts['tune'])
             ok, n, why = verify(tmp, expected, opts['tolerance'])
             if not ok:
                 return dict(src=src, status='failed', frames=n, why=why,
@@ -187,7 +142,8 @@ def main(argv=None):
         print(f'no videos under {args.src_dir}')
         return 1
     opts = dict(gop=args.gop, short_side=args.short_side, crf=args.crf,
-                preset=args.preset, tolerance=args.tolerance)
+                preset=args.preset, tune=args.tune,
+                tolerance=args.tolerance)
     jobs = [(osp.join(args.src_dir, r), osp.join(args.dst_dir, dst_name(r)),
              opts) for r in rels]
     records = []

@@ -13,7 +13,15 @@ thread each, so clips/s per worker is clips/s per core):
   (``PreparedFrameInit``/``PreparedFrameDecode``);
 * ``prepared_gpu_aug``: frame shards, resize/flip left to
   ``BatchAugPreprocessor`` (CPU part only: read, decode, crop, stack).
+
+With ``formats`` (:func:`parse_format`), the prepared methods are instead
+one per candidate format -- frame shards with given codec, quality, short
+side and chroma subsampling, or H.264 re-encodes with a short GOP read by
+``FastSparseDecode`` -- each with its storage multiplier and the PSNR of its
+training input against the same sample from the source
+(:func:`input_psnr`).
 """
+import os
 import os.path as osp
 import statistics
 import time
@@ -43,11 +51,9 @@ def official_style_loader(path, rng, crop_size, scales, threads=1):
     ])
 
 
-def method_pipelines(pipeline: Sequence[dict], prepared_root=None,
+def method_pipelines(pipeline: Sequence[dict],
                      threads: int = 1) -> Dict[str, List[dict]]:
-    """The pipelines of the ``source*`` and ``prepared*`` methods."""
-    from umt_mm.datasets.prepared_dataset import (cpu_part_of_pipeline,
-                                                  prepared_pipeline)
+    """The pipelines of the ``source`` and ``source_fast`` methods."""
     fast = []
     for step in pipeline:
         kind = step['type'].split('.')[-1]
@@ -56,18 +62,12 @@ def method_pipelines(pipeline: Sequence[dict], prepared_root=None,
         elif kind == 'DecordDecode':
             step = dict(type='FastSparseDecode')
         fast.append(dict(step))
-    out = dict(source=[dict(s) for s in pipeline], source_fast=fast)
-    if prepared_root:
-        prepared = prepared_pipeline(pipeline, prepared_root)
-        out['prepared'] = prepared
-        out['prepared_gpu_aug'] = cpu_part_of_pipeline(prepared)
-    return out
+    return dict(source=[dict(s) for s in pipeline], source_fast=fast)
 
 
 def _worker(job):
     """Time every method on this worker's files, interleaved."""
-    (paths, src_root, pipelines, crop_size, scales, seed, threads,
-     prepared_root) = job
+    (files, pipelines, crop_size, scales, seed, threads) = job
     import cv2
     import numpy as np
     import torch
@@ -82,37 +82,39 @@ def _worker(job):
     names = ['official'] + list(composed)
     times = {k: [] for k in names}
     rng = np.random.default_rng(seed)
-    for i, path in enumerate(paths):
+    for i, row in enumerate(files):
         for name in names[i % len(names):] + names[:i % len(names)]:
             start = time.perf_counter()
             if name == 'official':
-                out = official_style_loader(path, rng, crop_size, scales,
-                                            threads)
+                out = official_style_loader(row['official'], rng, crop_size,
+                                            scales, threads)
                 assert out.shape == (8, crop_size, crop_size, 3)
             else:
-                filename = path if not name.startswith('prepared') else \
-                    osp.join(prepared_root, osp.relpath(path, src_root))
-                res = composed[name](dict(filename=filename, label=0,
+                res = composed[name](dict(filename=row[name], label=0,
                                           start_index=0, modality='RGB'))
                 assert res['inputs'].ndim >= 4
             times[name].append(time.perf_counter() - start)
     return times
 
 
-def run_data_benchmark(paths: Sequence[str], src_root: str,
+def run_data_benchmark(files: Sequence[Dict[str, str]],
                        pipelines: Dict[str, List[dict]], clips: int,
                        workers: int, crop_size: int, scales: Sequence[float],
-                       threads: int = 1, prepared_root=None) -> dict:
+                       threads: int = 1) -> dict:
     """clips/s per worker of every method; workers run at the same time.
+
+    Args:
+        files (Sequence[dict]): Per source video, the file each method
+            reads (``'official'``: the source; one key per pipeline).
 
     Returns:
         dict: per method ``per_worker`` (median clips/s of the workers),
         ``total`` (sum over workers), ``ms_median`` and ``n`` clips.
     """
     per_worker = max(1, clips // workers)
-    jobs = [([paths[(w * per_worker + i) % len(paths)]
-              for i in range(per_worker)], src_root, pipelines, crop_size,
-             tuple(scales), 1000 + w, threads, prepared_root)
+    jobs = [([files[(w * per_worker + i) % len(files)]
+              for i in range(per_worker)], pipelines, crop_size,
+             tuple(scales), 1000 + w, threads)
             for w in range(workers)]
     if workers == 1:
         results = [_worker(jobs[0])]
@@ -130,6 +132,143 @@ def run_data_benchmark(paths: Sequence[str], src_root: str,
     return summary
 
 
+def parse_format(spec: str) -> dict:
+    """Options of a candidate prepared format.
+
+    ``KIND[:OPT...]`` with KIND ``jpeg``/``webp``/``png`` (frame shards;
+    options ``qN`` quality, ``sN`` short side, ``420``/``422``/``444``
+    chroma subsampling) or ``h264`` (re-encode; ``gN`` keyframe interval,
+    ``sN`` short side, ``cN`` CRF, ``fastdecode`` x264 tune). Examples:
+    ``jpeg:q80:s256``, ``jpeg:q90:444``, ``h264:g4:fastdecode``,
+    ``h264:g1`` (all-intra).
+    """
+    from umt_mm.datasets.frame_shards import CODECS, SUBSAMPLING
+    kind, *parts = spec.split(':')
+    if kind in CODECS:
+        out = dict(kind='shards', codec=kind, quality=90, short_side=0,
+                   subsampling='420')
+        keys = dict(q='quality', s='short_side')
+    elif kind == 'h264':
+        out = dict(kind='h264', gop=16, short_side=0, crf=23, tune=None)
+        keys = dict(g='gop', s='short_side', c='crf')
+    else:
+        raise ValueError(f'format {spec!r}: kind {kind!r} is not one of '
+                         f"{sorted(CODECS) + ['h264']}")
+    for part in parts:
+        if kind != 'h264' and part in SUBSAMPLING:
+            out['subsampling'] = part
+        elif kind == 'h264' and part == 'fastdecode':
+            out['tune'] = part
+        elif part[:1] in keys and part[1:].isdigit():
+            out[keys[part[:1]]] = int(part[1:])
+        else:
+            raise ValueError(f'format {spec!r}: unknown option {part!r}')
+    return out
+
+
+def _reencode_job(job):
+    from umt_mm.datasets.prepare import reencode_video
+    src, dst, opts = job
+    if osp.exists(dst):
+        return
+    os.makedirs(osp.dirname(dst), exist_ok=True)
+    tmp = f'{dst}.tmp{os.getpid()}.mp4'
+    try:
+        reencode_video(src, tmp, opts['gop'], opts['short_side'],
+                       opts['crf'], tune=opts['tune'])
+        os.replace(tmp, dst)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+def prepare_format(spec: str, src_root: str, keys: Sequence[str],
+                   out_root: str, workers: int = 1) -> dict:
+    """Convert the videos ``keys`` of ``src_root`` into format ``spec``.
+
+    Returns:
+        dict: ``kind``, ``root``, ``files`` (per key, the file the
+        pipeline reads), ``source_bytes``, ``prepared_bytes``,
+        ``multiplier``, ``failed`` (videos) and the format's options.
+    """
+    from umt_mm.datasets.prepare import prepare_frame_shards
+    opts = parse_format(spec)
+    src_bytes = sum(osp.getsize(osp.join(src_root, k)) for k in keys)
+    if opts['kind'] == 'shards':
+        m = prepare_frame_shards(
+            src_root, out_root, keys, opts['codec'], opts['quality'],
+            opts['short_side'], videos_per_shard=8, workers=workers,
+            progress=False, subsampling=opts['subsampling'])
+        files = {k: osp.join(out_root, k) for k in keys}
+        size, failed = m['sizes']['prepared_bytes'], m['counts']['failed']
+    else:
+        files = {k: osp.join(out_root, osp.splitext(k)[0] + '.mp4')
+                 for k in keys}
+        jobs = [(osp.join(src_root, k), files[k], opts) for k in keys]
+        if workers > 1 and len(jobs) > 1:
+            with get_context('fork').Pool(min(workers, len(jobs))) as pool:
+                pool.map(_reencode_job, jobs)
+        else:
+            for job in jobs:
+                _reencode_job(job)
+        size, failed = sum(osp.getsize(f) for f in files.values()), 0
+    return dict(opts, root=out_root, files=files, source_bytes=src_bytes,
+                prepared_bytes=size, multiplier=round(size / src_bytes, 3),
+                failed=failed)
+
+
+def format_pipeline(pipeline: Sequence[dict], fmt: dict,
+                    threads: int = 1) -> List[dict]:
+    """The config's pipeline reading a prepared format."""
+    from umt_mm.datasets.prepared_dataset import prepared_pipeline
+    if fmt['kind'] == 'shards':
+        return prepared_pipeline(pipeline, fmt['root'])
+    return method_pipelines(pipeline, threads)['source_fast']
+
+
+def input_psnr(pipeline: Sequence[dict], source_files: Sequence[str],
+               other: Dict[str, Sequence[str]],
+               other_pipelines: Dict[str, List[dict]],
+               seeds: int = 2) -> Dict[str, float]:
+    """PSNR (dB) of each method's training input vs the source's.
+
+    Each source file is run through ``pipeline`` and each method's file
+    through its pipeline under the same seeds (same frame indices, crop
+    box, flip), and the squared error of the packed inputs is averaged
+    over all clips.
+
+    Returns:
+        dict: method -> PSNR (``inf`` when identical).
+    """
+    import random
+
+    import numpy as np
+    from mmengine.dataset import Compose
+    from mmengine.registry import init_default_scope
+
+    import umt_mm  # noqa: F401
+    init_default_scope('mmaction')
+    ref_pipe = Compose(pipeline)
+    pipes = {k: Compose(v) for k, v in other_pipelines.items()}
+
+    def run(pipe, filename, seed):
+        np.random.seed(seed)
+        random.seed(seed)
+        return pipe(dict(filename=filename, label=0, start_index=0,
+                         modality='RGB'))['inputs'].numpy().astype(
+                             np.float64)
+
+    sq = {k: [] for k in pipes}
+    for i, src in enumerate(source_files):
+        for seed in range(seeds):
+            ref = run(ref_pipe, src, seed)
+            for name, pipe in pipes.items():
+                got = run(pipe, other[name][i], seed)
+                sq[name].append(((got - ref)**2).mean())
+    return {k: (10 * np.log10(255**2 / np.mean(v)) if np.mean(v) > 0 else
+                float('inf')) for k, v in sq.items()}
+
+
 def crop_settings(pipeline: Sequence[dict]):
     """``(crop_size, scales)`` of the pipeline's ``MultiScaleCrop``."""
     crop = next((s for s in pipeline if s['type'] == 'MultiScaleCrop'),
@@ -141,19 +280,43 @@ def crop_settings(pipeline: Sequence[dict]):
     return (size if isinstance(size, int) else size[0]), tuple(crop['scales'])
 
 
+def format_spec(codec: str = 'jpeg', quality: int = 90, short_side: int = 0,
+                subsampling: str = '420') -> str:
+    """The :func:`parse_format` spec of frame shards with these options."""
+    return (f'{codec}:q{quality}' + (f':s{short_side}' if short_side else '')
+            + (f':{subsampling}' if subsampling != '420' else ''))
+
+
+def format_root(work_dir: str, spec: str) -> str:
+    """Where :func:`data_benchmark` puts format ``spec`` in ``work_dir``."""
+    return osp.join(work_dir, 'prepared_' + spec.replace(':', '_'))
+
+
+def source_kbps(paths: Sequence[str]) -> float:
+    """Mean bit rate (kbit/s) of video files: total bytes / total length."""
+    import decord
+    seconds = 0.
+    for p in paths:
+        vr = decord.VideoReader(p, num_threads=1)
+        seconds += len(vr) / vr.get_avg_fps()
+    return sum(osp.getsize(p) for p in paths) * 8 / seconds / 1e3
+
+
 def data_benchmark(config: str, videos=None, num_videos: int = 8,
                    seconds: float = 10., work_dir=None, workers: int = 1,
                    clips: int = 32, threads: int = 1, codec: str = 'jpeg',
-                   quality: int = 90, short_side: int = 0) -> dict:
+                   quality: int = 90, short_side: int = 0,
+                   content: str = 'synthetic', formats=None,
+                   subsampling: str = '420', psnr_seeds: int = 2) -> dict:
     """Every method of this module in one run on the same source files.
 
     Args:
         config (str): Config whose ``train_pipeline`` is timed.
         videos (str, optional): Directory of source videos. Defaults to
-            ``num_videos`` generated Kinetics-like clips.
+            ``num_videos`` generated clips.
         num_videos (int): Clips to generate. Defaults to 8.
         seconds (float): Length of generated clips. Defaults to 10.
-        work_dir (str, optional): Where generated clips and frame shards
+        work_dir (str, optional): Where generated clips and prepared data
             go (reused when present). Defaults to a temporary directory,
             removed afterwards.
         workers (int): Worker processes (run at the same time). Defaults
@@ -163,17 +326,29 @@ def data_benchmark(config: str, videos=None, num_videos: int = 8,
         codec (str): Frame-shard codec. Defaults to ``'jpeg'``.
         quality (int): Frame-shard quality. Defaults to 90.
         short_side (int): Frame-shard short side (0: keep). Defaults to 0.
+        content (str): Generated content, ``'synthetic'`` or ``'natural'``
+            (:mod:`.videos`). Defaults to ``'synthetic'``.
+        formats (Sequence[str], optional): Candidate formats
+            (:func:`parse_format`) timed instead of the one frame-shard
+            format of ``codec``/``quality``/``short_side``/``subsampling``
+            (methods ``prepared`` and ``prepared_gpu_aug``). Defaults to
+            None.
+        subsampling (str): Frame-shard JPEG chroma subsampling. Defaults
+            to ``'420'``.
+        psnr_seeds (int): Samples per file for the PSNR of each format
+            (0: skip). Defaults to 2.
 
     Returns:
         dict: ``methods`` (see :func:`run_data_benchmark`), ``ratios``
-        (per-worker clips/s over ``official``), ``storage`` (bytes and
-        multiplier of the shards), ``conditions``.
+        (per-worker clips/s over ``official``), ``formats`` (per prepared
+        method: options, storage multiplier, ``psnr``), ``storage`` (of
+        the first format), ``conditions``.
     """
-    import os
     import shutil
     import tempfile
 
-    from umt_mm.datasets.prepare import find_videos, prepare_frame_shards
+    from umt_mm.datasets.prepare import find_videos
+    from umt_mm.datasets.prepared_dataset import cpu_part_of_pipeline
     from .train_step import load_config
     from .videos import generate_videos
     pipeline = load_config(config).train_pipeline
@@ -187,35 +362,65 @@ def data_benchmark(config: str, videos=None, num_videos: int = 8,
             src_root = videos
             paths = [osp.join(videos, k) for k in find_videos(videos)]
         else:
-            src_root = osp.join(work_dir, 'videos')
-            paths = generate_videos(src_root, num_videos, seconds, workers)
+            src_root = osp.join(work_dir, f'videos_{content}')
+            paths = generate_videos(src_root, num_videos, seconds, workers,
+                                    content)
         if not paths:
             raise FileNotFoundError(f'no videos under {src_root}')
+        keys = [osp.relpath(p, src_root) for p in paths]
         gen_s = time.time() - start
         start = time.time()
-        prepared = osp.join(work_dir, f'shards_{codec}{quality}_s'
-                            f'{short_side}')
-        manifest = prepare_frame_shards(
-            src_root, prepared, [osp.relpath(p, src_root) for p in paths],
-            codec, quality, short_side, videos_per_shard=8,
-            workers=workers, progress=False)
+        specs = list(formats) if formats else [
+            format_spec(codec, quality, short_side, subsampling)]
+        names = specs if formats else ['prepared']
+        prepared = {
+            name: prepare_format(spec, src_root, keys,
+                                 format_root(work_dir, spec), workers)
+            for name, spec in zip(names, specs)
+        }
         prep_s = time.time() - start
-        pipelines = method_pipelines(pipeline, prepared, threads)
-        summary = run_data_benchmark(paths, src_root, pipelines, clips,
-                                     workers, crop_size, scales, threads,
-                                     prepared)
+        pipelines = method_pipelines(pipeline, threads)
+        for name, fmt in prepared.items():
+            pipelines[name] = format_pipeline(pipeline, fmt, threads)
+        if not formats:
+            pipelines['prepared_gpu_aug'] = cpu_part_of_pipeline(
+                pipelines['prepared'])
+        files = []
+        for key, path in zip(keys, paths):
+            row = dict(official=path, source=path, source_fast=path)
+            for name in pipelines:
+                fmt = prepared.get(name, prepared[names[0]])
+                if name not in row:
+                    row[name] = fmt['files'][key]
+            files.append(row)
+        summary = run_data_benchmark(files, pipelines, clips, workers,
+                                     crop_size, scales, threads)
+        psnr = input_psnr(
+            pipeline, paths,
+            {n: [prepared[n]['files'][k] for k in keys] for n in names},
+            {n: pipelines[n] for n in names}, psnr_seeds) \
+            if psnr_seeds else {}
+        kbps = source_kbps(paths)
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
     base = summary['official']['per_worker']
+    fmts = {n: dict({k: v for k, v in f.items() if k != 'files'},
+                    spec=spec, psnr=psnr.get(n))
+            for (n, f), spec in zip(prepared.items(), specs)}
+    first = fmts[names[0]]
     return dict(
         methods=summary,
         ratios={k: v['per_worker'] / base for k, v in summary.items()},
-        storage=dict(manifest['sizes'], codec=codec, quality=quality,
-                     short_side=short_side,
-                     failed=manifest['counts']['failed']),
+        formats=fmts,
+        storage=dict(source_bytes=first['source_bytes'],
+                     prepared_bytes=first['prepared_bytes'],
+                     multiplier=first['multiplier'], codec=codec,
+                     quality=quality, short_side=short_side,
+                     failed=first['failed']),
         conditions=dict(config=config, files=len(paths), clips=clips,
                         workers=workers, threads=threads,
-                        cpu_count=os.cpu_count(),
+                        content=None if videos else content,
+                        source_kbps=kbps, cpu_count=os.cpu_count(),
                         load_avg=os.getloadavg(),
                         generate_s=gen_s, prepare_s=prep_s))

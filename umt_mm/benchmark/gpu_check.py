@@ -196,7 +196,7 @@ def run_gpu_check(out_file: str, tiny: bool = False, work_dir=None) -> dict:
     import torch
 
     from umt_mm.datasets.frame_shards import write_json_atomic
-    from .data import data_benchmark
+    from .data import data_benchmark, format_root, format_spec
     start = time.time()
     cores = os.cpu_count() or 1
     workers = 1 if tiny else min(cores, 16)
@@ -213,8 +213,8 @@ def run_gpu_check(out_file: str, tiny: bool = False, work_dir=None) -> dict:
         result['data'] = _safe(
             data_benchmark, PRESET_CONFIGS_FOR_DATA[tiny], None, num,
             seconds, work_dir, workers, 2 if tiny else 12 * workers)
-        src = osp.join(work_dir, 'videos')
-        prepared = osp.join(work_dir, 'shards_jpeg90_s0')
+        src = osp.join(work_dir, 'videos_synthetic')
+        prepared = format_root(work_dir, format_spec())
         keys = sorted(f for f in os.listdir(src) if f.endswith('.mp4'))
         result['runner'] = _safe(runner_end_to_end, work_dir, src, prepared,
                                  keys, tiny, 0 if tiny else workers - 2)

@@ -26,6 +26,7 @@ import numpy as np
 
 FORMAT_VERSION = 1
 CODECS = {'jpeg': '.jpg', 'png': '.png', 'webp': '.webp'}
+SUBSAMPLING = ('420', '422', '444')
 
 
 class ShardError(IOError):
@@ -45,20 +46,28 @@ def write_json_atomic(path: str, obj) -> None:
     os.replace(tmp, path)
 
 
-def encode_frame(rgb: np.ndarray, codec: str, quality: int) -> bytes:
+def encode_frame(rgb: np.ndarray, codec: str, quality: int,
+                 subsampling: str = '420') -> bytes:
     """Encode one RGB uint8 frame with OpenCV.
 
     Args:
         rgb (np.ndarray): ``(H, W, 3)`` uint8 RGB.
-        codec (str): ``'jpeg'`` (4:2:0, libjpeg-turbo), ``'webp'`` or
-            ``'png'`` (lossless).
+        codec (str): ``'jpeg'`` (libjpeg-turbo), ``'webp'`` or ``'png'``
+            (lossless).
         quality (int): JPEG/WebP quality 1-100 (PNG: ignored).
+        subsampling (str): JPEG chroma subsampling, ``'420'``, ``'422'``
+            or ``'444'`` (others: ignored). Defaults to ``'420'``.
     """
     import cv2
     if codec not in CODECS:
         raise ValueError(f'codec={codec!r}: expected one of {sorted(CODECS)}')
+    if subsampling not in SUBSAMPLING:
+        raise ValueError(f'subsampling={subsampling!r}: expected one of '
+                         f'{SUBSAMPLING}')
+    factor = getattr(cv2, f'IMWRITE_JPEG_SAMPLING_FACTOR_{subsampling}')
     params = {
-        'jpeg': [cv2.IMWRITE_JPEG_QUALITY, quality],
+        'jpeg': [cv2.IMWRITE_JPEG_QUALITY, quality,
+                 cv2.IMWRITE_JPEG_SAMPLING_FACTOR, factor],
         'webp': [cv2.IMWRITE_WEBP_QUALITY, quality],
         'png': [cv2.IMWRITE_PNG_COMPRESSION, 1],
     }[codec]

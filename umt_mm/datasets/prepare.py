@@ -20,9 +20,9 @@ from typing import Dict, List, Optional, Sequence
 
 from mmengine.logging import MMLogger, print_log
 
-from .frame_shards import (CODECS, FORMAT_VERSION, FrameShardReader,
-                           decode_frame, encode_frame, sha256_file, shard_name,
-                           write_json_atomic)
+from .frame_shards import (CODECS, FORMAT_VERSION, SUBSAMPLING,
+                           FrameShardReader, decode_frame, encode_frame,
+                           sha256_file, shard_name, write_json_atomic)
 
 VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv')
 
@@ -53,7 +53,8 @@ def _resize_short(frame, short_side: int):
 
 
 def encode_video(path: str, codec: str, quality: int,
-                 short_side: int = 0, chunk: int = 16):
+                 short_side: int = 0, chunk: int = 16,
+                 subsampling: str = '420'):
     """All frames of a video, decoded by decord and encoded.
 
     Returns:
@@ -70,7 +71,7 @@ def encode_video(path: str, codec: str, quality: int,
         batch = vr.get_batch(list(range(start, min(n, start + chunk))))
         for frame in batch.asnumpy():
             frame = _resize_short(frame, short_side)
-            out.append(encode_frame(frame, codec, quality))
+            out.append(encode_frame(frame, codec, quality, subsampling))
     shape = decode_frame(out[0]).shape[:2]
     return out, float(vr.get_avg_fps()), shape
 
@@ -94,13 +95,15 @@ def write_shard(job: dict) -> dict:
     """Convert the videos of one shard; returns its side-car index.
 
     Args:
-        job (dict): ``index``, ``out_root``, ``src_root``, ``keys``,
-            ``codec``, ``quality``, ``short_side``.
+        job (dict): ``index``, ``out_root``, ``src_root``, ``keys`` and
+            ``options`` (``codec``, ``quality``, ``short_side``,
+            ``subsampling``).
     """
     name = shard_name(job['index'])
     tar_path = osp.join(job['out_root'], name + '.tar')
     json_path = osp.join(job['out_root'], name + '.json')
-    ext = CODECS[job['codec']]
+    opts = job['options']
+    ext = CODECS[opts['codec']]
     tmp = f'{tar_path}.tmp{os.getpid()}'
     videos, failed = {}, []
     start = time.time()
@@ -109,8 +112,9 @@ def write_shard(job: dict) -> dict:
             for key in job['keys']:
                 try:
                     frames, fps, (h, w) = encode_video(
-                        osp.join(job['src_root'], key), job['codec'],
-                        job['quality'], job['short_side'])
+                        osp.join(job['src_root'], key), opts['codec'],
+                        opts['quality'], opts['short_side'],
+                        subsampling=opts['subsampling'])
                 except Exception as e:  # listed, conversion goes on
                     failed.append(dict(key=key,
                                        error=f'{type(e).__name__}: {e}'))
@@ -130,7 +134,8 @@ def write_shard(job: dict) -> dict:
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
-    record = dict(name=name, keys=list(job['keys']), videos=videos,
+    record = dict(name=name, keys=list(job['keys']), options=opts,
+                  videos=videos,
                   failed=failed, bytes=osp.getsize(tar_path),
                   sha256=sha256_file(tar_path),
                   source_bytes=sum(
@@ -142,8 +147,10 @@ def write_shard(job: dict) -> dict:
     return record
 
 
-def _load_done(out_root: str, index: int, keys: Sequence[str]):
-    """The side-car of a finished shard for the same keys, else None."""
+def _load_done(out_root: str, index: int, keys: Sequence[str],
+               options: dict):
+    """The side-car of a finished shard for the same keys and encoding
+    options, else None."""
     import json
     name = shard_name(index)
     json_path = osp.join(out_root, name + '.json')
@@ -156,6 +163,7 @@ def _load_done(out_root: str, index: int, keys: Sequence[str]):
     except ValueError:
         return None
     if record.get('keys') != list(keys) or \
+            record.get('options') != options or \
             osp.getsize(tar_path) != record.get('bytes'):
         return None
     return record
@@ -193,7 +201,8 @@ def prepare_frame_shards(src_root: str,
                          short_side: int = 0,
                          videos_per_shard: int = 64,
                          workers: int = 1,
-                         progress: bool = True) -> dict:
+                         progress: bool = True,
+                         subsampling: str = '420') -> dict:
     """Convert videos to frame shards (parallel, resumable, verified).
 
     Args:
@@ -210,6 +219,8 @@ def prepare_frame_shards(src_root: str,
         videos_per_shard (int): Videos per tar file. Defaults to 64.
         workers (int): Processes. Defaults to 1.
         progress (bool): Show a progress bar. Defaults to True.
+        subsampling (str): JPEG chroma subsampling (``'420'``, ``'422'``,
+            ``'444'``). Defaults to ``'420'``.
 
     Returns:
         dict: The manifest (also written to ``out_root/manifest.json``).
@@ -217,6 +228,11 @@ def prepare_frame_shards(src_root: str,
     from mmengine.utils import ProgressBar
     if codec not in CODECS:
         raise ValueError(f'codec={codec!r}: expected one of {sorted(CODECS)}')
+    if subsampling not in SUBSAMPLING:
+        raise ValueError(f'subsampling={subsampling!r}: expected one of '
+                         f'{SUBSAMPLING}')
+    options = dict(codec=codec, quality=quality, short_side=short_side,
+                   subsampling=subsampling)
     keys = sorted(set(keys)) if keys is not None else find_videos(src_root)
     if not keys:
         raise FileNotFoundError(f'no videos under {src_root}')
@@ -228,13 +244,12 @@ def prepare_frame_shards(src_root: str,
               for i in range(0, len(keys), videos_per_shard)]
     records, jobs = [], []
     for i, chunk in enumerate(chunks):
-        done = _load_done(out_root, i, chunk)
+        done = _load_done(out_root, i, chunk, options)
         if done is not None:
             records.append(done)
         else:
             jobs.append(dict(index=i, out_root=out_root, src_root=src_root,
-                             keys=chunk, codec=codec, quality=quality,
-                             short_side=short_side))
+                             keys=chunk, options=options))
     logger = MMLogger.get_current_instance()
     print_log(f'{len(keys)} videos in {len(chunks)} shards: '
               f'{len(records)} already done, {len(jobs)} to convert',
@@ -251,9 +266,62 @@ def prepare_frame_shards(src_root: str,
             records.append(write_shard(job))
             if bar:
                 bar.update()
-    options = dict(codec=codec, quality=quality, short_side=short_side,
-                   source_root=osp.abspath(src_root))
-    manifest = build_manifest(records, options)
+    manifest = build_manifest(
+        records, dict(options, source_root=osp.abspath(src_root)))
     write_json_atomic(osp.join(out_root, 'manifest.json'), manifest)
     FrameShardReader(out_root)  # the manifest reads back
     return manifest
+
+
+def reencode_video(src: str, dst: str, gop: int = 16, short_side: int = 0,
+                   crf: int = 23, preset: str = 'medium',
+                   tune: Optional[str] = None) -> None:
+    """Re-encode a video to H.264 with a short GOP for sparse sampling.
+
+    A keyframe every ``gop`` frames (``gop=1``: all-intra), no B-frames,
+    yuv420p, frames re-timed at the source's average rate, no audio.
+
+    Args:
+        src (str): Source video.
+        dst (str): Output ``.mp4`` (written directly; callers rename).
+        gop (int): Keyframe interval in frames. Defaults to 16.
+        short_side (int): Downscale so the short side is at most this
+            (0: keep). Defaults to 0.
+        crf (int): x264 CRF. Defaults to 23.
+        preset (str): x264 preset. Defaults to ``'medium'``.
+        tune (str, optional): x264 tune, e.g. ``'fastdecode'`` (CAVLC, no
+            deblocking or weighted prediction: faster decoding, larger
+            files). Defaults to None.
+    """
+    from fractions import Fraction
+
+    import av
+    with av.open(src) as cin:
+        sin = cin.streams.video[0]
+        sin.thread_type = 'AUTO'
+        rate = sin.average_rate or sin.guessed_rate or 30
+        w, h = sin.codec_context.width, sin.codec_context.height
+        if short_side and min(w, h) > short_side:
+            scale = short_side / min(w, h)
+            w, h = round(w * scale), round(h * scale)
+        w, h = w - w % 2, h - h % 2
+        with av.open(dst, 'w', format='mp4') as cout:
+            s = cout.add_stream('libx264', rate=rate)
+            s.width, s.height, s.pix_fmt = w, h, 'yuv420p'
+            s.options = {
+                'crf': str(crf),
+                'preset': preset,
+                'x264-params': f'keyint={gop}:min-keyint={gop}:scenecut=0:'
+                'bframes=0',
+                **({'tune': tune} if tune else {}),
+            }
+            tb = Fraction(1, 1) / Fraction(rate)
+            for i, frame in enumerate(cin.decode(sin)):
+                frame = frame.reformat(width=w, height=h, format='yuv420p',
+                                       interpolation='BICUBIC')
+                frame.pts = i
+                frame.time_base = tb
+                for pkt in s.encode(frame):
+                    cout.mux(pkt)
+            for pkt in s.encode():
+                cout.mux(pkt)
