@@ -16,6 +16,7 @@ pytestmark = pytest.mark.slow
 
 STAGE1_DEMO = 'configs/umt/stage1_demo.py'
 FINETUNE_DEMO = 'configs/umt/finetune_demo.py'
+STAGE2_DEMO = 'configs/umt/stage2_demo.py'
 TESTS_DIR = osp.dirname(osp.abspath(__file__))
 
 
@@ -36,16 +37,30 @@ def _options(demo_data, epochs=2, batch=2, workers=1, ann=None, extra=()):
             'default_hooks.logger.interval=1', *extra]
 
 
-def _recorder(tmp_path, out, kill_at=0, every=3):
-    """A child of stage1_demo.py with the loss recorder and a checkpoint
-    every ``every`` iterations; returns its path."""
+def _stage2_options(ann, demo_data, workers):
+    """stage2_demo.py made small: the captioned videos of ``ann``, batch
+    2, 1 epoch, 16 text tokens."""
+    return ['--cfg-options', f"train_dataloader.dataset.ann_files=['{ann}']",
+            f'train_dataloader.dataset.data_prefix.video={demo_data}',
+            'train_dataloader.dataset.pipeline.5.max_length=16',
+            'train_cfg.max_epochs=1', 'train_dataloader.batch_size=2',
+            f'train_dataloader.num_workers={workers}',
+            f'train_dataloader.persistent_workers={bool(workers)}',
+            'default_hooks.logger.interval=1']
+
+
+def _recorder(tmp_path, out, kill_at=0, every=3, base=STAGE1_DEMO,
+              hooks=''):
+    """A child of ``base`` (stage1_demo.py) with the loss recorder after
+    ``hooks`` (e.g. the base's own custom hooks) and a checkpoint every
+    ``every`` iterations; returns its path."""
     path = str(tmp_path / f'{osp.basename(out)}_{kill_at}.py')
-    base = osp.join(osp.dirname(TESTS_DIR), STAGE1_DEMO)
+    base = osp.join(osp.dirname(TESTS_DIR), base)
     with open(path, 'w') as f:
         f.write(f"""_base_ = [{base!r}]
 custom_imports = dict(imports=['umt_mm', 'reliability_utils'])
-custom_hooks = [dict(type='LossRecorderHook', out_file={out!r},
-                     kill_at={kill_at})]
+custom_hooks = {hooks}[dict(type='LossRecorderHook', out_file={out!r},
+                      kill_at={kill_at})]
 default_hooks = dict(checkpoint=dict(by_epoch=False, interval={every},
                                      max_keep_ckpts=2))
 """)
@@ -58,30 +73,36 @@ def _losses(prefix, rank=0):
     return {r['iter']: r['loss'] for r in rows}
 
 
-def _exact_resume(tool, procs, demo_data, run_tool, tmp_path, kill_at,
-                  total, resumed_at):
+def _exact_resume(tool, procs, run_tool, tmp_path, kill_at, total,
+                  resumed_at, options, skipper='ResumableSampler',
+                  workers=(2, 1), **recorder):
+    """Reference run, run killed after ``kill_at``, resumed run: the same
+    losses bit for bit; ``options(workers)`` gives the cfg-options,
+    ``workers`` the reference's and the other runs' dataloader workers and
+    ``recorder`` the :func:`_recorder` arguments."""
     args = [] if procs == 1 else [procs]
     env = _env()
     if procs > 1:
         env['PORT'] = str(29500 + os.getpid() % 5000)
     ref_dir, cut_dir = str(tmp_path / 'ref'), str(tmp_path / 'cut')
     ref, cut = str(tmp_path / 'ref_loss'), str(tmp_path / 'cut_loss')
-    # the reference reads with 2 workers, the killed run with 1: the data
+    # the reference reads with other workers than the killed run: the data
     # must not depend on the worker layout either
-    run_tool(tool, _recorder(tmp_path, ref), *args, '--work-dir', ref_dir,
-             '--deterministic', *_options(demo_data, workers=2),
+    run_tool(tool, _recorder(tmp_path, ref, **recorder), *args,
+             '--work-dir', ref_dir, '--deterministic', *options(workers[0]),
              timeout=400, env=env).check()
-    res = run_tool(tool, _recorder(tmp_path, cut, kill_at), *args,
-                   '--work-dir', cut_dir, '--deterministic',
-                   *_options(demo_data), timeout=400, env=env)
+    res = run_tool(tool, _recorder(tmp_path, cut, kill_at, **recorder),
+                   *args, '--work-dir', cut_dir, '--deterministic',
+                   *options(workers[1]), timeout=400, env=env)
     assert res.returncode != 0  # killed
     assert not osp.exists(osp.join(cut_dir, f'iter_{total}.pth'))
-    res = run_tool(tool, _recorder(tmp_path, cut), *args, '--work-dir',
-                   cut_dir, '--deterministic', '--resume',
-                   *_options(demo_data), timeout=400, env=env).check()
+    res = run_tool(tool, _recorder(tmp_path, cut, **recorder), *args,
+                   '--work-dir', cut_dir, '--deterministic', '--resume',
+                   *options(workers[1]), timeout=400, env=env).check()
     assert f'Resuming from {osp.join(cut_dir, f"iter_{resumed_at}.pth")}' \
         in res.output
-    assert 'the sampler skips the' in res.output
+    assert f'{skipper} skips the' in res.output
+    assert 'read and dropped' not in res.output
     for rank in range(procs):
         expected = _losses(ref, rank)
         got = _losses(cut, rank)
@@ -94,8 +115,10 @@ def _exact_resume(tool, procs, demo_data, run_tool, tmp_path, kill_at,
 def test_exact_resume_after_kill(demo_data, run_tool, tmp_path):
     """16 clips / batch 2 = 8 iterations an epoch; killed after iteration
     11, resumed from iter_9.pth (epoch 2, batch 2 of 8)."""
-    _exact_resume('tools/train.py', 1, demo_data, run_tool, tmp_path,
-                  kill_at=11, total=16, resumed_at=9)
+    _exact_resume('tools/train.py', 1, run_tool, tmp_path, kill_at=11,
+                  total=16, resumed_at=9,
+                  options=lambda workers: _options(demo_data,
+                                                   workers=workers))
 
 
 def test_exact_resume_after_kill_ddp(demo_data, run_tool, tmp_path):
@@ -103,8 +126,28 @@ def test_exact_resume_after_kill_ddp(demo_data, run_tool, tmp_path):
     7, resumed from iter_6.pth (epoch 2, batch 3 of 4)."""
     if torch.cuda.is_available():
         pytest.skip('checks the CPU (gloo) path; CUDA is available here')
-    _exact_resume('tools/dist_train.sh', 2, demo_data, run_tool, tmp_path,
-                  kill_at=7, total=8, resumed_at=6)
+    _exact_resume('tools/dist_train.sh', 2, run_tool, tmp_path, kill_at=7,
+                  total=8, resumed_at=6,
+                  options=lambda workers: _options(demo_data,
+                                                   workers=workers))
+
+
+def test_stage2_exact_resume_after_kill(demo_data, run_tool, tmp_path):
+    """Stage 2 (caption batches of MediaGroupBatchSampler) on 8 captioned
+    videos, batch 2: 4 iterations; killed after iteration 3, resumed from
+    iter_2.pth (batch 3 of 4). The reference loads in a worker, the killed
+    and resumed runs in the main process."""
+    with open(osp.join(demo_data, 'captions_train.json')) as f:
+        captions = json.load(f)[::2]
+    ann = str(tmp_path / 'captions.json')
+    with open(ann, 'w') as f:
+        json.dump(captions, f)
+    _exact_resume('tools/train.py', 1, run_tool, tmp_path, kill_at=3,
+                  total=4, resumed_at=2, every=2, workers=(1, 0),
+                  options=lambda workers: _stage2_options(ann, demo_data,
+                                                          workers),
+                  skipper='MediaGroupBatchSampler', base=STAGE2_DEMO,
+                  hooks="[dict(type='RetrievalRerankHook')] + ")
 
 
 @pytest.fixture(scope='module')
@@ -266,3 +309,47 @@ def test_test_tool_refuses_checkpoint_that_does_not_fit(
     assert res.returncode != 0
     assert 'does not fit' in res.output and 'cls_head' in res.output
     assert 'acc/top1' not in res.output
+
+
+def test_test_tool_bad_video_fails_or_is_skipped(demo_data, run_tool,
+                                                 tmp_path):
+    """tools/test.py with a truncated video at line 3 of a 9-line test list:
+    by default it stops naming the file and line; with
+    bad_eval_samples=skip it reports the line and tests the 8 others."""
+    from mmengine.config import Config
+
+    from umt_mm.registry import MODELS
+    bad = damaged_videos(osp.join(demo_data, 'videos', 'train_0000.mp4'),
+                         str(tmp_path))['truncated']
+    ann = str(tmp_path / 'val.txt')
+    with open(osp.join(demo_data, 'val_list.txt')) as f:
+        lines = f.read().splitlines()
+    lines.insert(2, f'{bad} 1')
+    with open(ann, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    cfg = Config.fromfile(FINETUNE_DEMO)
+    cfg.model.backbone.init_cfg = None
+    ckpt = str(tmp_path / 'random.pth')
+    torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict()), ckpt)
+    opts = ['--cfg-options',
+            f'test_dataloader.dataset.data_prefix.video={demo_data}',
+            f'test_dataloader.dataset.ann_file={ann}',
+            'test_dataloader.num_workers=0',
+            'test_dataloader.persistent_workers=False',
+            'model.backbone.init_cfg=None']
+    res = run_tool('tools/test.py', FINETUNE_DEMO, ckpt, '--work-dir',
+                   str(tmp_path / 'raise'), *opts, timeout=300)
+    assert res.returncode != 0
+    assert f'cannot load sample {bad} ({ann} line 3)' in res.output
+    assert 'acc/top1' not in res.output
+    dump = str(tmp_path / 'pred.pkl')
+    res = run_tool('tools/test.py', FINETUNE_DEMO, ckpt, '--work-dir',
+                   str(tmp_path / 'skip'), '--dump', dump, *opts,
+                   'bad_eval_samples=skip', timeout=300).check()
+    assert f'Skipping {ann} line 3 ({bad} 1)' in res.output
+    assert f'1 of 9 samples of {ann} are skipped' in res.output
+    assert 'acc/top1' in res.output
+    import pickle
+    with open(dump, 'rb') as f:
+        predictions = pickle.load(f)
+    assert len(predictions) == len(lines) - 1 == 8
