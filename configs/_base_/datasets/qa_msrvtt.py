@@ -22,17 +22,14 @@ test_pipeline = _base_.video_test + [
                          'gt_answer'))
 ]
 train_dataloader = dict(
-    **_base_.loader,
-    drop_last=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    **_base_.train_loader,
     dataset=dict(
         type='VideoQADataset',
         ann_file=f'{data_root}/msrvtt_qa_train.json',
         data_prefix=dict(video=video_root),
         pipeline=train_pipeline))
 val_dataloader = dict(
-    **_base_.loader,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    **_base_.test_loader,
     dataset=dict(
         type='VideoQADataset',
         ann_file=f'{data_root}/msrvtt_qa_test.json',

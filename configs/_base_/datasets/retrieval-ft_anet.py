@@ -2,12 +2,9 @@
 # sentences joined, 150 tokens; tested on val.
 _base_ = ['./retrieval-ft_msrvtt.py']
 video_root = 'data/activitynet/videos'
-tokenize = dict(type='TokenizeText', tokenizer=_base_.tokenizer_dir,
-                max_length=150)
-train_pipeline = _base_.train_pipeline[:-2] + [
-    tokenize, _base_.train_pipeline[-1]]
-test_pipeline = _base_.test_pipeline[:-2] + [
-    tokenize, _base_.test_pipeline[-1]]
+tokenize = dict(_base_.tokenize, max_length=150)
+train_pipeline = _base_.video_train + [tokenize, _base_.pack_train]
+test_pipeline = _base_.video_test + [tokenize, _base_.pack_test]
 train_dataloader = dict(dataset=dict(
     ann_file='data/anno_downstream/anet_ret_train.json',
     data_prefix=dict(video=video_root), paragraph=True,

@@ -2,13 +2,12 @@
 # tokens, frames sampled from the first 30 s (official trimmed30).
 _base_ = ['./retrieval-ft_msrvtt.py']
 video_root = 'data/didemo/videos'
-tokenize = dict(type='TokenizeText', tokenizer=_base_.tokenizer_dir,
-                max_length=64)
+tokenize = dict(_base_.tokenize, max_length=64)
 trim = dict(type='TrimVideo', max_seconds=30)
-train_pipeline = _base_.train_pipeline[:1] + [trim] + \
-    _base_.train_pipeline[1:-2] + [tokenize, _base_.train_pipeline[-1]]
-test_pipeline = _base_.test_pipeline[:1] + [trim] + \
-    _base_.test_pipeline[1:-2] + [tokenize, _base_.test_pipeline[-1]]
+train_pipeline = _base_.video_train[:1] + [trim] + \
+    _base_.video_train[1:] + [tokenize, _base_.pack_train]
+test_pipeline = _base_.video_test[:1] + [trim] + \
+    _base_.video_test[1:] + [tokenize, _base_.pack_test]
 train_dataloader = dict(dataset=dict(
     ann_file='data/anno_downstream/didemo_ret_train.json',
     data_prefix=dict(video=video_root), paragraph=True,

@@ -24,4 +24,9 @@ video_test = [
          interpolation='bicubic'),
     dict(type='FormatShape', input_format='NCTHW')
 ]
-loader = dict(batch_size=32, num_workers=8, persistent_workers=True)
+# loader settings of the training / test loaders (datasets add ``dataset``)
+train_loader = dict(batch_size=32, num_workers=8, persistent_workers=True,
+                    drop_last=True,
+                    sampler=dict(type='DefaultSampler', shuffle=True))
+test_loader = dict(batch_size=32, num_workers=8, persistent_workers=True,
+                   sampler=dict(type='DefaultSampler', shuffle=False))
