@@ -2,14 +2,11 @@
 # from the Kinetics-400 model (its K400 classifier is not reused: num_classes
 # differs, so the backbone is loaded through init_cfg umt://).
 _base_ = [
-    '../_base_/models/umt_cls_vitb.py', '../_base_/datasets/mit_ft.py',
-    '../_base_/schedules/umt_ft_mit.py', '../_base_/ft_runtime.py'
+    '../_base_/models/umt_cls_vitb_k400-init.py',
+    '../_base_/datasets/mit_ft.py', '../_base_/schedules/umt_ft_mit.py',
+    '../_base_/ft_runtime.py'
 ]
-model = dict(
-    backbone=dict(init_cfg=dict(
-        type='Pretrained', checkpoint='umt://work_dirs/'
-        'umt-base-p16-res224_k710-pre_u8_k400-rgb/best.pth')),
-    **_base_.label_model)
+model = _base_.label_model
 official_recipe = dict(
     gpus=16,
     script='single_modality/exp/finetuning/mitv1/'

@@ -5,15 +5,14 @@
 # classifier is not reused (num_classes differs: the backbone is loaded
 # through init_cfg umt://).
 _base_ = [
-    '../_base_/models/umt_cls_vitb.py', '../_base_/datasets/mit_ft_384.py',
+    '../_base_/models/umt_cls_vitb_k400-init.py',
+    '../_base_/datasets/mit_ft_384.py',
     '../_base_/schedules/umt_ft_mit_384.py', '../_base_/ft_runtime.py'
 ]
 model = dict(
     backbone=dict(
         img_size=384, pos_embed='learnable', pretrain_grid=(8, 14, 14),
-        with_cp=True, num_cp_layers=8,
-        init_cfg=dict(type='Pretrained', checkpoint='umt://work_dirs/'
-                      'umt-base-p16-res224_k710-pre_u8_k400-rgb/best.pth')),
+        with_cp=True, num_cp_layers=8),
     **_base_.label_model)
 train_dataloader = dict(batch_size=16)
 official_recipe = dict(

@@ -3,15 +3,14 @@
 # batch 8, 18 checkpointed blocks, layer decay 0.85, 6 clips x 3 crops at
 # test (official test_num_segment 6).
 _base_ = [
-    '../_base_/models/umt_cls_vitl.py', '../_base_/datasets/mit_ft_384.py',
+    '../_base_/models/umt_cls_vitl_k400-init.py',
+    '../_base_/datasets/mit_ft_384.py',
     '../_base_/schedules/umt_ft_mit_384.py', '../_base_/ft_runtime.py'
 ]
 model = dict(
     backbone=dict(
         img_size=384, pos_embed='learnable', pretrain_grid=(8, 14, 14),
-        with_cp=True, num_cp_layers=18,
-        init_cfg=dict(type='Pretrained', checkpoint='umt://work_dirs/'
-                      'umt-large-p16-res224_k710-pre_u8_k400-rgb/best.pth')),
+        with_cp=True, num_cp_layers=18),
     **_base_.label_model)
 train_dataloader = dict(batch_size=8)
 test_dataloader = dict(dataset=dict(pipeline=[
