@@ -7,7 +7,5 @@ _base_ = [
     '../_base_/ft_runtime.py'
 ]
 model = _base_.label_model
-official_recipe = dict(
-    gpus=16,
-    script='single_modality/exp/finetuning/mitv1/'
-    'b16_ptk710_ftk710_ftk400_ftmitv1_f8_res224.sh')
+official_recipe = dict(gpus=16, script='single_modality/exp/finetuning/'
+                       'mitv1/b16_ptk710_ftk710_ftk400_ftmitv1_f8_res224.sh')

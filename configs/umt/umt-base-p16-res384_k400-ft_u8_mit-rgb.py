@@ -15,7 +15,5 @@ model = dict(
         with_cp=True, num_cp_layers=8),
     **_base_.label_model)
 train_dataloader = dict(batch_size=16)
-official_recipe = dict(
-    gpus=16,
-    script='single_modality/exp/finetuning/mitv1/'
-    'b16_ptk710_ftk710_ftk400_ftmitv1_f8_res384.sh')
+official_recipe = dict(gpus=16, script='single_modality/exp/finetuning/'
+                       'mitv1/b16_ptk710_ftk710_ftk400_ftmitv1_f8_res384.sh')

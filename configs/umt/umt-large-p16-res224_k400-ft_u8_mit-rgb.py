@@ -7,9 +7,7 @@ _base_ = [
     '../_base_/ft_runtime.py'
 ]
 model = _base_.label_model
-official_recipe = dict(
-    gpus=16,
-    script='single_modality/exp/finetuning/mitv1/'
-    'l16_ptk710_ftk710_ftk400_ftmitv1_f8_res224.sh')
+official_recipe = dict(gpus=16, script='single_modality/exp/finetuning/'
+                       'mitv1/l16_ptk710_ftk710_ftk400_ftmitv1_f8_res224.sh')
 train_cfg = dict(max_epochs=20)
 optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.85))

@@ -16,8 +16,6 @@ train_dataloader = dict(batch_size=8)
 test_dataloader = dict(dataset=dict(pipeline=[
     dict(t, num_clips=6) if t.type == 'UniformSample' else t
     for t in _base_.test_dataloader.dataset.pipeline]))
-official_recipe = dict(
-    gpus=16,
-    script='single_modality/exp/finetuning/mitv1/'
-    'l16_ptk710_ftk710_ftk400_ftmitv1_f8_res384.sh')
+official_recipe = dict(gpus=16, script='single_modality/exp/finetuning/'
+                       'mitv1/l16_ptk710_ftk710_ftk400_ftmitv1_f8_res384.sh')
 optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.85))
