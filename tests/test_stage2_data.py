@@ -242,3 +242,35 @@ def test_stage2_loader_guarded_seeded_and_resumable(tmp_path, demo_data):
     rest = epoch(3)
     assert len(rest) == 3
     assert all(torch.equal(a, b) for a, b in zip(full[2:], rest))
+
+
+def test_bad_caption_video_replaced_by_a_video(tmp_path, demo_data):
+    """Training replaces a stage-2 video that cannot be loaded by another
+    video (a batch holds one media type), never by an image."""
+    from umt_mm.datasets.guarded import (GuardedDataset, SeededIndex,
+                                         collect_bad_samples)
+    videos = json.load(open(osp.join(demo_data, 'captions_train.json')))[:2]
+    videos.append(dict(video='videos/missing.mp4', caption='gone'))
+    img_dir = tmp_path / 'images'
+    img_dir.mkdir()
+    for k in range(8):
+        cv2.imwrite(str(img_dir / f'{k}.png'),
+                    np.full((40, 48, 3), 20 * k, np.uint8))
+    images = [dict(image=f'{k}.png', caption=f'image {k}') for k in range(8)]
+    video, image = _pipelines()
+    dataset = GuardedDataset(dict(
+        type='CaptionDataset',
+        ann_files=[_write(tmp_path / 'v.json', videos),
+                   dict(ann_file=_write(tmp_path / 'i.json', images),
+                        data_prefix=str(img_dir))],
+        data_prefix=dict(video=demo_data), pipeline=video,
+        image_pipeline=image), on_error='resample')
+    for seed in range(6):
+        sample = dataset[SeededIndex(2, seed)]
+        assert sample['inputs'].shape[2] == 4  # 4 frames: a video
+        records = collect_bad_samples(dict(
+            inputs=[sample['inputs']],
+            data_samples=[sample['data_samples']]))
+        # (a replacement may be drawn bad as well)
+        assert {(i, 'videos/missing.mp4' in d) for i, d, _ in records} == \
+            {(2, True)}

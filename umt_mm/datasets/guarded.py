@@ -152,11 +152,12 @@ class GuardedDataset:
       frames of every video when the dataset is built, logs the failing
       list lines and leaves them out; later failures raise as 'raise';
     * ``on_error='resample'`` (training) draws another index from a
-      generator seeded by the sample's seed, retries up to ``max_retries``
-      times, and records the failures in the returned sample's
-      ``data_samples`` metainfo (key ``'bad_samples'``) for the training
-      loop, which logs each file once, counts them and stops the run past
-      its ``max_bad_fraction``.
+      generator seeded by the sample's seed (among the samples of its
+      media type when the dataset has ``get_media_type``), retries up to
+      ``max_retries`` times, and records the failures in the returned
+      sample's ``data_samples`` metainfo (key ``'bad_samples'``) for the
+      training loop, which logs each file once, counts them and stops the
+      run past its ``max_bad_fraction``.
 
     Args:
         dataset (dict | Dataset): The dataset or its config.
@@ -270,12 +271,28 @@ class GuardedDataset:
                     f'cannot load sample {first[1]}: {first[2]}') from err
         return self._resample(first, seed)
 
+    def _replacements(self, index):
+        """Indices a failed sample may be replaced by: those of its media
+        type when the dataset mixes types (``get_media_type``, stage-2
+        caption corpora: a batch holds one type), else None (any)."""
+        media_type = getattr(self.dataset, 'get_media_type', None)
+        if media_type is None:
+            return None
+        if self.__dict__.get('_media_groups') is None:
+            groups = {}
+            for i in range(len(self.dataset)):
+                groups.setdefault(media_type(i), []).append(i)
+            self._media_groups = groups
+        return self._media_groups[media_type(index)]
+
     def _resample(self, first, seed):
         failures = [first]
+        pool = self._replacements(first[0])
         rng = np.random.default_rng(
             [first[0], 0 if seed is None else seed])
         for _ in range(self.max_retries):
-            index = int(rng.integers(len(self.dataset)))
+            index = int(rng.integers(len(self.dataset))) if pool is None \
+                else pool[int(rng.integers(len(pool)))]
             try:
                 result = self._load(index, int(rng.integers(2**32)))
             except Exception as err:  # noqa: BLE001

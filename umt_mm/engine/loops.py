@@ -216,13 +216,10 @@ class ResumableIterBasedTrainLoop(ReliableLoopMixin, IterBasedTrainLoop):
     counted per pass and at the end of training.
 
     Args:
-        runner (Runner): The runner.
-        dataloader (DataLoader | dict): The training dataloader.
         max_iters (int): Total training iterations.
-        max_bad_fraction (float): Largest tolerated fraction of replaced
-            samples. Defaults to 0.01.
-        **kwargs: ``val_begin``, ``val_interval``, ``dynamic_intervals`` of
-            ``IterBasedTrainLoop``.
+        runner, dataloader, max_bad_fraction, **kwargs: As in
+            :class:`ResumableEpochBasedTrainLoop` (``kwargs`` of
+            ``IterBasedTrainLoop``).
     """
 
     def __init__(self, runner, dataloader, max_iters, max_bad_fraction=0.01,
