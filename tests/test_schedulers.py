@@ -74,6 +74,25 @@ def test_scaled_schedulers_build_from_config():
     assert sched.eta_min_ratio == 1e-6 / 1e-4
 
 
+def test_run_shorter_than_the_warm_up():
+    """train_cfg.max_epochs=1 with a 2-epoch warm-up: the cosine (end from
+    the runner) is never reached; the warm-up runs as before."""
+    init_default_scope('mmaction')
+    wrapper = _wrapper(1e-4)
+    built = [PARAM_SCHEDULERS.build(
+        dict(sched, end=sched.get('end', 1), convert_to_iter_based=True),
+        default_args=dict(optimizer=wrapper, epoch_length=4))
+        for sched in (dict(type='ScaledLinearLR', start_lr=1e-6, begin=0,
+                           end=2),
+                      dict(type='ScaledCosineAnnealingLR', min_lr=1e-6,
+                           begin=2))]
+    assert (built[1].begin, built[1].end) == (8, 9)
+    lrs = _run(built, wrapper, 4)
+    assert lrs[0][0] == pytest.approx(1e-6 * 2.0)
+    # mmengine's LinearLR reaches the lr at its last step (8 - 1)
+    assert lrs[3][0] == pytest.approx((1e-6 + 3 / 7 * (1e-4 - 1e-6)) * 2.0)
+
+
 def test_configured_lr_and_errors():
     wrapper = _wrapper(3e-4)
     for group in wrapper.param_groups:  # what auto_scale_lr does

@@ -12,7 +12,9 @@ they are built, from the optimizer's default lr, which ``auto_scale_lr`` and
 per-group multipliers leave untouched. They are mmengine's schedulers (same
 state dict, same steps) with those two arguments.
 """
+from mmengine.logging import MMLogger
 from mmengine.optim import CosineAnnealingLR, LinearLR
+from mmengine.optim.scheduler.param_scheduler import INF
 
 from umt_mm.registry import PARAM_SCHEDULERS
 
@@ -76,13 +78,22 @@ class ScaledCosineAnnealingLR(CosineAnnealingLR):
             :class:`mmengine.optim.CosineAnnealingLR` (``T_max``, ``begin``,
             ``end``, ``by_epoch``...). Without ``end`` the runner ends it at
             ``train_cfg.max_epochs``, and ``T_max`` defaults to
-            ``end - begin``.
+            ``end - begin``. A run that ends before ``begin`` (e.g.
+            ``train_cfg.max_epochs=1`` after a longer warm-up) never
+            reaches the cosine: it is then built one step long after
+            ``begin`` instead of failing, with a warning.
     """
 
     def __init__(self, optimizer, min_lr: float, **kwargs):
         if 'eta_min' in kwargs or 'eta_min_ratio' in kwargs:
             raise TypeError('ScaledCosineAnnealingLR takes min_lr, not '
                             'eta_min / eta_min_ratio')
+        begin, end = kwargs.get('begin', 0), kwargs.get('end', INF)
+        if end <= begin:
+            MMLogger.get_current_instance().warning(
+                f'ScaledCosineAnnealingLR: training ends at {end} before '
+                f'the cosine begins at {begin}; it is not used in this run')
+            kwargs['end'] = begin + 1
         super().__init__(
             optimizer, eta_min_ratio=min_lr / configured_lr(optimizer),
             **kwargs)
