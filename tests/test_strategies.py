@@ -1,6 +1,7 @@
 """configs/_base_/strategies: the FSDP strategy trains the stage-1 demo
-model with 2 gloo CPU processes through mmengine's FlexibleRunner; every
-ViT-L strategy config builds (DeepSpeed itself needs CUDA: GPU check)."""
+model with 2 gloo CPU processes through mmengine's FlexibleRunner and
+through the user's launch (tools/dist_train.sh); every ViT-L strategy
+config builds (DeepSpeed itself needs CUDA: GPU check)."""
 import json
 import os.path as osp
 import subprocess
@@ -39,9 +40,8 @@ SCRIPT = textwrap.dedent('''
 ''')
 
 
-@pytest.mark.slow
-def test_fsdp_two_cpu_processes(demo_data, tmp_path):
-    from conftest import tool_env
+def _fsdp_demo_config(tmp_path, demo_data):
+    """The stage-1 demo with the FSDP strategy, 2 iterations."""
     cfg = tmp_path / 'fsdp_demo.py'
     cfg.write_text(textwrap.dedent(f'''
         _base_ = [{osp.join(REPO_ROOT, 'configs/umt/stage1_demo.py')!r},
@@ -59,6 +59,23 @@ def test_fsdp_two_cpu_processes(demo_data, tmp_path):
         log_processor = dict(by_epoch=False)
         env_cfg = dict(dist_cfg=dict(backend='gloo'))
     '''))
+    return cfg
+
+
+def _check_full_checkpoint(path):
+    """A full (gathered) state dict: every key of the unwrapped model."""
+    import torch
+    ckpt = torch.load(path, map_location='cpu',
+                      weights_only=False)['state_dict']
+    assert 'backbone.blocks.3.attn.qkv.weight' in ckpt
+    assert ckpt['backbone.blocks.3.attn.qkv.weight'].shape == (192, 64)
+    assert any(k.startswith('teacher.') for k in ckpt)
+
+
+@pytest.mark.slow
+def test_fsdp_two_cpu_processes(demo_data, tmp_path):
+    from conftest import tool_env
+    cfg = _fsdp_demo_config(tmp_path, demo_data)
     script = tmp_path / 'run.py'
     script.write_text(SCRIPT)
     work = tmp_path / 'work'
@@ -74,13 +91,24 @@ def test_fsdp_two_cpu_processes(demo_data, tmp_path):
         assert r['wrapper'] == 'MMFullyShardedDataParallel'
         assert r['loss'] == r['loss'] and 0 < r['loss'] < 10  # finite
         assert r['units'] == 1 + 4  # root + one per student block
-    # a full (gathered) state dict: every key of the unwrapped model
-    import torch
-    ckpt = torch.load(work / 'iter_2.pth', map_location='cpu',
-                      weights_only=False)['state_dict']
-    assert 'backbone.blocks.3.attn.qkv.weight' in ckpt
-    assert ckpt['backbone.blocks.3.attn.qkv.weight'].shape == (192, 64)
-    assert any(k.startswith('teacher.') for k in ckpt)
+    _check_full_checkpoint(work / 'iter_2.pth')
+
+
+@pytest.mark.slow
+def test_fsdp_through_dist_train_sh(demo_data, tmp_path, run_tool):
+    """The user's launch, tools/dist_train.sh CONFIG 2, on CPU: tools/
+    train.py sets up gloo and the FSDP wrapper's CPU device itself."""
+    cfg = _fsdp_demo_config(tmp_path, demo_data)
+    work = tmp_path / 'work'
+    res = run_tool('tools/dist_train.sh', cfg, 2, '--work-dir', work,
+                   env=dict(PORT='29673'), timeout=300).check()
+    assert 'FSDP model wrapper with device_id=cpu' in res.output
+    _check_full_checkpoint(work / 'iter_2.pth')
+    scalars = list(work.glob('*/vis_data/scalars.json'))
+    assert len(scalars) == 1  # rank 0 logs
+    losses = [json.loads(line)['loss']
+              for line in scalars[0].read_text().splitlines()]
+    assert len(losses) == 2 and all(0 < x < 10 for x in losses)
 
 
 @pytest.mark.parametrize('name', [

@@ -83,6 +83,14 @@ def setup_cpu_distributed(cfg, launcher):
             f'(rank {torch_dist.get_rank()} of '
             f'{torch_dist.get_world_size()}) without torch.cuda.set_device')
 
+    strategy = cfg.get('strategy', None)
+    if strategy is not None and strategy.get('type') == 'FSDPStrategy':
+        # FlexibleRunner: FSDPStrategy passes device_id=LOCAL_RANK (CUDA)
+        if strategy.get('model_wrapper', None) is None:
+            strategy.model_wrapper = dict()
+        strategy.model_wrapper['device_id'] = torch.device('cpu')
+        notes.append('no CUDA: FSDP model wrapper with device_id=cpu')
+
     wrapper_cfg = cfg.get('model_wrapper_cfg', None)
     if wrapper_cfg is None:
         # the Runner's default wrapper, minus the GPU device ids
