@@ -267,6 +267,9 @@ def test_parse_format():
     assert parse_format('h264:g4:fastdecode') == dict(
         kind='h264', gop=4, short_side=0, crf=23, tune='fastdecode')
     assert parse_format('h264:g1:s256:c20')['crf'] == 20
+    assert parse_format('shards-h264:g2:s256') == dict(
+        kind='shards', codec='h264', quality=23, short_side=256,
+        subsampling='420', gop=2)
     assert parse_format(format_spec('jpeg', 75, 256)) == parse_format(
         'jpeg:q75:s256')
     with pytest.raises(ValueError, match="unknown option 'x3'"):

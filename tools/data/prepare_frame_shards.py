@@ -22,11 +22,19 @@ def parse_args(argv=None):
     p.add_argument('out_root', help='output directory of the shards')
     p.add_argument('--list', help='mmaction2 list file (path label) of the '
                    'videos to convert; default: every video under src_root')
-    p.add_argument('--codec', default='jpeg', choices=['jpeg', 'webp', 'png'])
-    p.add_argument('--quality', type=int, default=90)
+    p.add_argument('--codec', default='jpeg',
+                   choices=['jpeg', 'webp', 'png', 'h264'])
+    p.add_argument('--quality', type=int,
+                   help='JPEG/WebP quality (default 90); h264: x264 CRF '
+                   '(default 23)')
+    p.add_argument('--gop', type=int, default=4,
+                   help='h264: keyframe interval in frames')
     p.add_argument('--short-side', type=int, default=0,
                    help='downscale larger frames to this short side '
                    '(0: keep)')
+    p.add_argument('--subsampling', default='420',
+                   choices=['420', '422', '444'],
+                   help='JPEG chroma subsampling')
     p.add_argument('--videos-per-shard', type=int, default=64)
     p.add_argument('--workers', type=int, default=1)
     p.add_argument('--verify', action='store_true',
@@ -43,9 +51,12 @@ def main(argv=None):
         print('\n'.join(errors) or f'{args.out_root}: all shards verified')
         return 1 if errors else 0
     keys = keys_from_list(args.list) if args.list else None
+    quality = args.quality if args.quality is not None else (
+        23 if args.codec == 'h264' else 90)
     m = prepare_frame_shards(args.src_root, args.out_root, keys, args.codec,
-                             args.quality, args.short_side,
-                             args.videos_per_shard, args.workers)
+                             quality, args.short_side,
+                             args.videos_per_shard, args.workers,
+                             subsampling=args.subsampling, gop=args.gop)
     c, s = m['counts'], m['sizes']
     print(f"\nvideos: {c['videos']}  converted: {c['converted']}  failed: "
           f"{c['failed']}  frames: {c['frames']}  shards: {c['shards']}")

@@ -18,8 +18,8 @@ With ``formats`` (:func:`parse_format`), the prepared methods are instead
 one per candidate format -- frame shards with given codec, quality, short
 side and chroma subsampling, or H.264 re-encodes with a short GOP read by
 ``FastSparseDecode`` -- each with its storage multiplier and the PSNR of its
-training input against the same sample from the source
-(:func:`input_psnr`).
+sampled frames against the same frames decoded from the source
+(:func:`frame_psnr`).
 """
 import os
 import os.path as osp
@@ -137,25 +137,32 @@ def parse_format(spec: str) -> dict:
 
     ``KIND[:OPT...]`` with KIND ``jpeg``/``webp``/``png`` (frame shards;
     options ``qN`` quality, ``sN`` short side, ``420``/``422``/``444``
-    chroma subsampling) or ``h264`` (re-encode; ``gN`` keyframe interval,
-    ``sN`` short side, ``cN`` CRF, ``fastdecode`` x264 tune). Examples:
-    ``jpeg:q80:s256``, ``jpeg:q90:444``, ``h264:g4:fastdecode``,
-    ``h264:g1`` (all-intra).
+    chroma subsampling), ``shards-h264`` (frame shards of H.264 packets;
+    ``gN`` keyframe interval, default 4, ``sN``, ``cN`` CRF, default 23)
+    or ``h264`` (re-encoded files read by ``FastSparseDecode``; ``gN``,
+    default 16, ``sN``, ``cN``, ``fastdecode`` x264 tune). Examples:
+    ``jpeg:q80:s256``, ``jpeg:q90:444``, ``shards-h264:g4:s256``,
+    ``h264:g4:fastdecode``, ``h264:g1`` (all-intra).
     """
     from umt_mm.datasets.frame_shards import CODECS, SUBSAMPLING
     kind, *parts = spec.split(':')
-    if kind in CODECS:
+    if kind == 'h264':
+        out = dict(kind='h264', gop=16, short_side=0, crf=23, tune=None)
+        keys = dict(g='gop', s='short_side', c='crf')
+    elif kind == 'shards-h264':
+        out = dict(kind='shards', codec='h264', quality=23, short_side=0,
+                   subsampling='420', gop=4)
+        keys = dict(g='gop', s='short_side', c='quality')
+    elif kind in CODECS:
         out = dict(kind='shards', codec=kind, quality=90, short_side=0,
                    subsampling='420')
         keys = dict(q='quality', s='short_side')
-    elif kind == 'h264':
-        out = dict(kind='h264', gop=16, short_side=0, crf=23, tune=None)
-        keys = dict(g='gop', s='short_side', c='crf')
     else:
         raise ValueError(f'format {spec!r}: kind {kind!r} is not one of '
-                         f"{sorted(CODECS) + ['h264']}")
+                         f"{sorted(set(CODECS) - {'h264'})}, h264, "
+                         'shards-h264')
     for part in parts:
-        if kind != 'h264' and part in SUBSAMPLING:
+        if kind not in ('h264', 'shards-h264') and part in SUBSAMPLING:
             out['subsampling'] = part
         elif kind == 'h264' and part == 'fastdecode':
             out['tune'] = part
@@ -198,7 +205,8 @@ def prepare_format(spec: str, src_root: str, keys: Sequence[str],
         m = prepare_frame_shards(
             src_root, out_root, keys, opts['codec'], opts['quality'],
             opts['short_side'], videos_per_shard=8, workers=workers,
-            progress=False, subsampling=opts['subsampling'])
+            progress=False, subsampling=opts['subsampling'],
+            gop=opts.get('gop', 4))
         files = {k: osp.join(out_root, k) for k in keys}
         size, failed = m['sizes']['prepared_bytes'], m['counts']['failed']
     else:
@@ -226,45 +234,64 @@ def format_pipeline(pipeline: Sequence[dict], fmt: dict,
     return method_pipelines(pipeline, threads)['source_fast']
 
 
-def input_psnr(pipeline: Sequence[dict], source_files: Sequence[str],
+DECODE_STEPS = ('DecordDecode', 'FastSparseDecode', 'PreparedFrameDecode')
+
+
+def _decoding_part(pipeline: Sequence[dict]) -> List[dict]:
+    """The steps up to and including the decoding step."""
+    kinds = [s['type'].split('.')[-1] for s in pipeline]
+    end = next(i for i, k in enumerate(kinds) if k in DECODE_STEPS)
+    return [dict(s) for s in pipeline[:end + 1]]
+
+
+def frame_psnr(pipeline: Sequence[dict], source_files: Sequence[str],
                other: Dict[str, Sequence[str]],
                other_pipelines: Dict[str, List[dict]],
                seeds: int = 2) -> Dict[str, float]:
-    """PSNR (dB) of each method's training input vs the source's.
+    """PSNR (dB) of each method's sampled frames vs the source's.
 
-    Each source file is run through ``pipeline`` and each method's file
-    through its pipeline under the same seeds (same frame indices, crop
-    box, flip), and the squared error of the packed inputs is averaged
-    over all clips.
+    The decoding part of each pipeline (init, sampling, decode) runs under
+    the same seeds, so the same frame indices are decoded from the source
+    and from each method's file; frames stored at a smaller size are
+    resized back to the source size (bilinear) first, so the figure
+    counts the resolution loss too. Squared errors are averaged over all
+    sampled frames.
 
     Returns:
         dict: method -> PSNR (``inf`` when identical).
     """
     import random
 
+    import cv2
     import numpy as np
     from mmengine.dataset import Compose
     from mmengine.registry import init_default_scope
 
     import umt_mm  # noqa: F401
     init_default_scope('mmaction')
-    ref_pipe = Compose(pipeline)
-    pipes = {k: Compose(v) for k, v in other_pipelines.items()}
+    ref_pipe = Compose(_decoding_part(pipeline))
+    pipes = {k: Compose(_decoding_part(v))
+             for k, v in other_pipelines.items()}
 
     def run(pipe, filename, seed):
         np.random.seed(seed)
         random.seed(seed)
-        return pipe(dict(filename=filename, label=0, start_index=0,
-                         modality='RGB'))['inputs'].numpy().astype(
-                             np.float64)
+        res = pipe(dict(filename=filename, label=0, start_index=0,
+                        modality='RGB'))
+        return res['frame_inds'], res['imgs']
 
     sq = {k: [] for k in pipes}
     for i, src in enumerate(source_files):
         for seed in range(seeds):
-            ref = run(ref_pipe, src, seed)
+            inds, ref = run(ref_pipe, src, seed)
             for name, pipe in pipes.items():
-                got = run(pipe, other[name][i], seed)
-                sq[name].append(((got - ref)**2).mean())
+                got_inds, got = run(pipe, other[name][i], seed)
+                assert list(got_inds) == list(inds), (name, src)
+                for a, b in zip(ref, got):
+                    if b.shape != a.shape:
+                        b = cv2.resize(b, a.shape[1::-1],
+                                       interpolation=cv2.INTER_LINEAR)
+                    sq[name].append(((a.astype(np.float64) - b)**2).mean())
     return {k: (10 * np.log10(255**2 / np.mean(v)) if np.mean(v) > 0 else
                 float('inf')) for k, v in sq.items()}
 
@@ -395,7 +422,7 @@ def data_benchmark(config: str, videos=None, num_videos: int = 8,
             files.append(row)
         summary = run_data_benchmark(files, pipelines, clips, workers,
                                      crop_size, scales, threads)
-        psnr = input_psnr(
+        psnr = frame_psnr(
             pipeline, paths,
             {n: [prepared[n]['files'][k] for k in keys] for n in names},
             {n: pipelines[n] for n in names}, psnr_seeds) \

@@ -25,7 +25,7 @@ from typing import Dict, List, Sequence
 import numpy as np
 
 FORMAT_VERSION = 1
-CODECS = {'jpeg': '.jpg', 'png': '.png', 'webp': '.webp'}
+CODECS = {'jpeg': '.jpg', 'png': '.png', 'webp': '.webp', 'h264': '.h264'}
 SUBSAMPLING = ('420', '422', '444')
 
 
@@ -59,8 +59,10 @@ def encode_frame(rgb: np.ndarray, codec: str, quality: int,
             or ``'444'`` (others: ignored). Defaults to ``'420'``.
     """
     import cv2
-    if codec not in CODECS:
-        raise ValueError(f'codec={codec!r}: expected one of {sorted(CODECS)}')
+    if codec not in CODECS or codec == 'h264':
+        raise ValueError(f'codec={codec!r}: expected one of '
+                         f"{sorted(set(CODECS) - {'h264'})} (h264: "
+                         'H264Encoder)')
     if subsampling not in SUBSAMPLING:
         raise ValueError(f'subsampling={subsampling!r}: expected one of '
                          f'{SUBSAMPLING}')
@@ -86,6 +88,66 @@ def decode_frame(data: bytes) -> np.ndarray:
     return img
 
 
+class H264Encoder:
+    """Frames of one video as H.264 packets, a keyframe every ``gop``.
+
+    x264 with no B-frames, ``tune=fastdecode`` (CAVLC, no deblocking) and
+    the parameter sets repeated at every keyframe, so the packets from a
+    keyframe up to frame ``i`` decode frame ``i`` on their own
+    (:func:`decode_h264`).
+
+    Args:
+        width (int): Frame width (even).
+        height (int): Frame height (even).
+        gop (int): Keyframe interval. Defaults to 4.
+        crf (int): x264 CRF. Defaults to 23.
+    """
+
+    def __init__(self, width: int, height: int, gop: int = 4,
+                 crf: int = 23) -> None:
+        from fractions import Fraction
+
+        import av
+        ctx = av.CodecContext.create('libx264', 'w')
+        ctx.width, ctx.height, ctx.pix_fmt = width, height, 'yuv420p'
+        ctx.time_base, ctx.framerate = Fraction(1, 30), Fraction(30)
+        ctx.options = {
+            'crf': str(crf), 'preset': 'medium', 'tune': 'fastdecode',
+            'x264-params': f'keyint={gop}:min-keyint={gop}:scenecut=0:'
+            'bframes=0:repeat-headers=1'}
+        self.ctx, self.count, self.packets = ctx, 0, []
+
+    def add(self, rgb: np.ndarray) -> None:
+        """Encode the next ``(H, W, 3)`` uint8 RGB frame."""
+        import av
+        frame = av.VideoFrame.from_ndarray(rgb, format='rgb24')
+        frame.pts = self.count
+        self.count += 1
+        self.packets += [bytes(p) for p in self.ctx.encode(frame)]
+
+    def finish(self) -> List[bytes]:
+        """The packets, one per frame in order."""
+        self.packets += [bytes(p) for p in self.ctx.encode(None)]
+        if len(self.packets) != self.count:
+            raise RuntimeError(f'x264 gave {len(self.packets)} packets for '
+                               f'{self.count} frames')
+        return self.packets
+
+
+def decode_h264(packets: Sequence[bytes]) -> np.ndarray:
+    """RGB of the last of ``packets`` (a keyframe and what follows it)."""
+    import av
+    ctx = av.CodecContext.create('h264', 'r')
+    ctx.thread_count = 1
+    frames = []
+    for data in packets:
+        frames += ctx.decode(av.Packet(data))
+    frames += ctx.decode(None)
+    if not frames:
+        raise ValueError('the H.264 packets decoded to no frame')
+    return frames[-1].to_ndarray(format='rgb24')
+
+
 class FrameShardReader:
     """Random access to the frames of a prepared root.
 
@@ -108,6 +170,9 @@ class FrameShardReader:
         self.root = root
         self.manifest = manifest
         self.videos: Dict[str, list] = manifest['videos']
+        # h264 shards: frame i decodes from the packets of its GOP
+        self.gop = manifest.get('gop', 4) if manifest.get(
+            'codec') == 'h264' else 1
         self.shards: List[dict] = manifest['shards']
         self._index: Dict[int, dict] = {}
 
@@ -167,7 +232,13 @@ class FrameShardReader:
 
     def frames(self, key: str, frame_inds: Sequence[int]) -> List[np.ndarray]:
         """Decoded RGB frames ``frame_inds`` of video ``key``."""
-        return [decode_frame(b) for b in self.read(key, frame_inds)]
+        if self.gop == 1:
+            return [decode_frame(b) for b in self.read(key, frame_inds)]
+        spans = [range(int(i) - int(i) % self.gop, int(i) + 1)
+                 for i in frame_inds]
+        need = sorted({j for span in spans for j in span})
+        data = dict(zip(need, self.read(key, need)))
+        return [decode_h264([data[j] for j in span]) for span in spans]
 
 
 def sha256_file(path: str, chunk: int = 1 << 22) -> str:

@@ -18,11 +18,13 @@ import zlib
 from multiprocessing import get_context
 from typing import Dict, List, Optional, Sequence
 
+import numpy as np
 from mmengine.logging import MMLogger, print_log
 
 from .frame_shards import (CODECS, FORMAT_VERSION, SUBSAMPLING,
-                           FrameShardReader, decode_frame, encode_frame,
-                           sha256_file, shard_name, write_json_atomic)
+                           FrameShardReader, H264Encoder, decode_frame,
+                           decode_h264, encode_frame, sha256_file, shard_name,
+                           write_json_atomic)
 
 VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv')
 
@@ -54,8 +56,10 @@ def _resize_short(frame, short_side: int):
 
 def encode_video(path: str, codec: str, quality: int,
                  short_side: int = 0, chunk: int = 16,
-                 subsampling: str = '420'):
-    """All frames of a video, decoded by decord and encoded.
+                 subsampling: str = '420', gop: int = 4):
+    """All frames of a video, decoded by decord and encoded (``h264``:
+    one packet per frame, ``quality`` is the CRF, a keyframe every
+    ``gop`` frames; see :class:`.frame_shards.H264Encoder`).
 
     Returns:
         tuple: ``(frames, fps, (height, width))`` with ``frames`` a list of
@@ -66,29 +70,52 @@ def encode_video(path: str, codec: str, quality: int,
     n = len(vr)
     if n == 0:
         raise ValueError('no frames')
-    out = []
+    import cv2
+    out, encoder = [], None
     for start in range(0, n, chunk):
         batch = vr.get_batch(list(range(start, min(n, start + chunk))))
         for frame in batch.asnumpy():
             frame = _resize_short(frame, short_side)
-            out.append(encode_frame(frame, codec, quality, subsampling))
-    shape = decode_frame(out[0]).shape[:2]
+            if codec != 'h264':
+                out.append(encode_frame(frame, codec, quality, subsampling))
+                continue
+            h, w = frame.shape[:2]
+            if h % 2 or w % 2:  # x264 4:2:0 needs even sizes
+                frame = cv2.resize(frame, (w - w % 2, h - h % 2),
+                                   interpolation=cv2.INTER_AREA)
+            if encoder is None:
+                encoder = H264Encoder(frame.shape[1], frame.shape[0], gop,
+                                      quality)
+            encoder.add(np.ascontiguousarray(frame))
+    if encoder is not None:
+        out = encoder.finish()
+        shape = decode_h264(out[:1]).shape[:2]
+    else:
+        shape = decode_frame(out[0]).shape[:2]
     return out, float(vr.get_avg_fps()), shape
 
 
-def _check_tar(path: str, index: Dict[str, dict]) -> None:
-    """Read back a written shard: sizes, CRC32s, first/last frame decode."""
+def _check_tar(path: str, index: Dict[str, dict], gop: int = 1) -> None:
+    """Read back a written shard: sizes, CRC32s, first/last frame decode
+    (``gop > 1``: H.264 packets, the last frame from its GOP)."""
     with open(path, 'rb') as f:
         for key, entry in index.items():
-            frames = entry['frames']
+            frames, last_gop = entry['frames'], []
+            last_key = (len(frames) - 1) // gop * gop
             for i, (off, size, crc) in enumerate(frames):
                 f.seek(off)
                 data = f.read(size)
                 if zlib.crc32(data) != crc:
                     raise IOError(f'{path}: read-back of {key} frame {i} '
                                   'differs from what was written')
-                if i in (0, len(frames) - 1):
+                if gop == 1 and i in (0, len(frames) - 1):
                     decode_frame(data)
+                elif gop > 1 and i == 0:
+                    decode_h264([data])
+                elif gop > 1 and i >= last_key:
+                    last_gop.append(data)
+            if last_gop:
+                decode_h264(last_gop)
 
 
 def write_shard(job: dict) -> dict:
@@ -114,7 +141,7 @@ def write_shard(job: dict) -> dict:
                     frames, fps, (h, w) = encode_video(
                         osp.join(job['src_root'], key), opts['codec'],
                         opts['quality'], opts['short_side'],
-                        subsampling=opts['subsampling'])
+                        subsampling=opts['subsampling'], gop=opts['gop'])
                 except Exception as e:  # listed, conversion goes on
                     failed.append(dict(key=key,
                                        error=f'{type(e).__name__}: {e}'))
@@ -129,7 +156,8 @@ def write_shard(job: dict) -> dict:
                     data_off = tar.offset - -(-len(data) // 512) * 512
                     rows.append([data_off, len(data), zlib.crc32(data)])
                 videos[key] = dict(frames=rows, fps=fps, height=h, width=w)
-        _check_tar(tmp, videos)
+        _check_tar(tmp, videos,
+                   opts['gop'] if opts['codec'] == 'h264' else 1)
         os.replace(tmp, tar_path)
     finally:
         if osp.exists(tmp):
@@ -202,7 +230,8 @@ def prepare_frame_shards(src_root: str,
                          videos_per_shard: int = 64,
                          workers: int = 1,
                          progress: bool = True,
-                         subsampling: str = '420') -> dict:
+                         subsampling: str = '420',
+                         gop: int = 4) -> dict:
     """Convert videos to frame shards (parallel, resumable, verified).
 
     Args:
@@ -221,6 +250,8 @@ def prepare_frame_shards(src_root: str,
         progress (bool): Show a progress bar. Defaults to True.
         subsampling (str): JPEG chroma subsampling (``'420'``, ``'422'``,
             ``'444'``). Defaults to ``'420'``.
+        gop (int): ``h264``: keyframe interval (``quality`` is the x264
+            CRF). Defaults to 4.
 
     Returns:
         dict: The manifest (also written to ``out_root/manifest.json``).
@@ -231,8 +262,11 @@ def prepare_frame_shards(src_root: str,
     if subsampling not in SUBSAMPLING:
         raise ValueError(f'subsampling={subsampling!r}: expected one of '
                          f'{SUBSAMPLING}')
+    if codec == 'h264' and not (0 <= quality <= 51 and gop >= 1):
+        raise ValueError(f'h264 shards: quality is the x264 CRF (0-51), '
+                         f'got {quality}; gop >= 1, got {gop}')
     options = dict(codec=codec, quality=quality, short_side=short_side,
-                   subsampling=subsampling)
+                   subsampling=subsampling, gop=gop)
     keys = sorted(set(keys)) if keys is not None else find_videos(src_root)
     if not keys:
         raise FileNotFoundError(f'no videos under {src_root}')
