@@ -232,7 +232,9 @@ def test_gpu_check_tiny_cpu(run_tool, tmp_path):
     assert set(steps) == {'off', 'teacher_bf16', 'cp4'}
     assert all(s['clips_per_s'] > 0 for s in steps.values())
     assert steps['teacher_bf16']['teacher_dtype'] == 'bf16'
-    assert set(r['data']['methods']) >= {'official', 'prepared'}
+    assert set(r['data']['methods']) >= {'official', 'jpeg:q90',
+                                         'shards-h264:g4:s256'}
+    assert r['data']['conditions']['content'] == 'natural'
     assert r['runner']['iters'] == 2 and r['runner']['clips_per_s'] > 0
     assert 0 <= r['runner']['data_wait_fraction'] < 1
     assert r['strategies']['umt-large_stage1_fsdp.py'] == 'FSDPStrategy'

@@ -3,9 +3,10 @@
 1. stage-1 train step, ViT-B batch 64 and ViT-L batch 32, bf16 autocast,
    each speed option off and on (teacher weights in bf16, activation
    checkpointing (ViT-L), ``torch.compile`` on top of bf16 teacher weights);
-2. the data benchmark with the machine's cores (up to 16 workers);
+2. the data benchmark with the machine's cores (up to 16 workers) on
+   natural clips, for the candidate formats ``DATA_FORMATS``;
 3. 100 iterations of the real runner (``configs/umt/stage1_vitb.py`` with
-   the frame-shard pipeline) on prepared synthetic Kinetics-like clips:
+   the frame-shard pipeline) on JPEG q90 frame shards of those clips:
    clips/s end to end and the fraction of time spent waiting for data;
 4. whether DeepSpeed is importable and the strategy configs build.
 
@@ -196,7 +197,7 @@ def run_gpu_check(out_file: str, tiny: bool = False, work_dir=None) -> dict:
     import torch
 
     from umt_mm.datasets.frame_shards import write_json_atomic
-    from .data import data_benchmark, format_root, format_spec
+    from .data import data_benchmark, format_root
     start = time.time()
     cores = os.cpu_count() or 1
     workers = 1 if tiny else min(cores, 16)
@@ -212,9 +213,10 @@ def run_gpu_check(out_file: str, tiny: bool = False, work_dir=None) -> dict:
         num, seconds = (2, 1.) if tiny else (2 * workers, 10.)
         result['data'] = _safe(
             data_benchmark, PRESET_CONFIGS_FOR_DATA[tiny], None, num,
-            seconds, work_dir, workers, 2 if tiny else 12 * workers)
-        src = osp.join(work_dir, 'videos_synthetic')
-        prepared = format_root(work_dir, format_spec())
+            seconds, work_dir, workers, 2 if tiny else 12 * workers,
+            content='natural', formats=DATA_FORMATS, psnr_seeds=1)
+        src = osp.join(work_dir, 'videos_natural')
+        prepared = format_root(work_dir, DATA_FORMATS[0])
         keys = sorted(f for f in os.listdir(src) if f.endswith('.mp4'))
         result['runner'] = _safe(runner_end_to_end, work_dir, src, prepared,
                                  keys, tiny, 0 if tiny else workers - 2)
@@ -227,6 +229,10 @@ def run_gpu_check(out_file: str, tiny: bool = False, work_dir=None) -> dict:
             shutil.rmtree(tmp, ignore_errors=True)
     return result
 
+
+# candidate formats of docs/benchmark.md (the first also feeds the runner)
+DATA_FORMATS = ('jpeg:q90', 'jpeg:q75:s256', 'shards-h264:g4',
+                'shards-h264:g4:s256')
 
 PRESET_CONFIGS_FOR_DATA = {
     True: 'configs/umt/stage1_demo.py',
