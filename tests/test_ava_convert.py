@@ -33,14 +33,17 @@ def test_detect_and_reject():
         convert_layout(cls, 'ava')
 
 
-def test_round_trip_matches_official(tmp_path, run_tool):
+def test_round_trip_matches_official(tmp_path, capsys):
+    """tools/convert/official_umt.py's main() in-process (the tool runs as
+    a subprocess in test_recognition)."""
+    from tools.convert import official_umt
     ref = _official()
     src = tmp_path / 'official_ava.pth'
     torch.save({'model': {f'module.{k}': v
                           for k, v in ref.state_dict().items()}}, src)
     dst = tmp_path / 'umt_ava.pth'
-    out = run_tool('tools/convert/official_umt.py', src, dst).check().stdout
-    assert '(ava,' in out
+    official_umt.main([str(src), str(dst)])
+    assert '(ava,' in capsys.readouterr().out
     det = build_detector().eval()
     state = torch.load(dst, map_location='cpu')['state_dict']
     det.load_state_dict(state, strict=True)  # every parameter is covered

@@ -337,9 +337,13 @@ def _stage1_algorithm(teacher_res=32, teacher_layers=1, head_layers=1,
                   num_layers=head_layers)))
 
 
-def test_convert_tool_checks_against_config(tmp_path, run_tool):
+def test_convert_tool_checks_against_config(tmp_path):
+    """tools/convert/official_umt.py --config (its main(), in-process; the
+    tool runs as a subprocess in test_recognition)."""
     sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
     from official_ref_cls import RefFinetuneViT
+
+    from tools.convert import official_umt
     src, dst = str(tmp_path / 'official.pth'), str(tmp_path / 'umt.pth')
     torch.save({'module': RefFinetuneViT(num_classes=3).state_dict()}, src)
     config = tmp_path / 'cfg.py'
@@ -352,26 +356,32 @@ def test_convert_tool_checks_against_config(tmp_path, run_tool):
                               img_size=32, num_frames=2, final_norm=False),
                 cls_head=dict(type='UMTClsHead', num_classes=3,
                               in_channels=dims))) + '\n')
-        res = run_tool('tools/convert/official_umt.py', src, dst,
-                       '--config', str(config))
+        args = [src, dst, '--config', str(config)]
         if dims == 16:  # refused, nothing written
-            assert res.returncode != 0 and not osp.exists(dst)
-            assert 'shape mismatches' in res.output and src in res.output
-    res.check()
+            with pytest.raises(CheckpointMismatchError,
+                               match='shape mismatches') as err:
+                official_umt.main(args)
+            assert src in str(err.value) and not osp.exists(dst)
+    official_umt.main(args)
     assert osp.isfile(dst)
 
 
-def test_infer_tool_refuses_other_shapes(tmp_path, demo_data, run_tool):
-    """A 32-wide recognizer checkpoint into the 64-wide demo config."""
+def test_infer_tool_refuses_other_shapes(tmp_path, demo_data):
+    """A 32-wide recognizer checkpoint into the 64-wide demo config
+    (tools/infer.py's main(), in-process; the tool runs as a subprocess in
+    test_recognition)."""
+    from tools import infer
     path = str(tmp_path / 'narrow.pth')
     save_checkpoint_atomic(dict(state_dict=recognizer(num_classes=4)
                                 .state_dict()), path)
     with open(osp.join(demo_data, 'val_list.txt')) as f:
         video = f.readline().split()[0]
-    res = run_tool('tools/infer.py', osp.join(demo_data, video),
-                   'configs/umt/finetune_demo.py', path, '--device', 'cpu')
-    assert res.returncode != 0
-    assert 'shape mismatches' in res.output and path in res.output
+    with pytest.raises(CheckpointMismatchError,
+                       match='shape mismatches') as err:
+        infer.main([osp.join(demo_data, video),
+                    osp.join(REPO, 'configs/umt/finetune_demo.py'), path,
+                    '--device', 'cpu'])
+    assert path in str(err.value)
 
 
 # -------------------------------------------------- build-time checks

@@ -38,7 +38,8 @@ def data_options(demo_data):
 
 
 def test_linear_probe_tool_caches_features(tmp_path, demo_data, tiny_ckpt,
-                                           run_tool):
+                                           run_tool, tool, monkeypatch,
+                                           capsys):
     work = str(tmp_path / 'work')
     args = [CONFIG, tiny_ckpt, '--work-dir', work, '--epochs', '5',
             *data_options(demo_data)]
@@ -51,20 +52,26 @@ def test_linear_probe_tool_caches_features(tmp_path, demo_data, tiny_ckpt,
     assert train['features'].shape == (16, 64) and len(train['labels']) == 16
     assert sorted(train['labels'].tolist()) == sorted([0, 1, 2, 3] * 4)
     assert torch.load(caches[1])['features'].shape == (8, 64)
-
-    res2 = run_tool(TOOL, *args, timeout=120).check()
-    assert 'Reusing cached train features' in res2.output
-    assert 'Reusing cached val features' in res2.output
-    assert 'Extracting' not in res2.output
-    assert [os.stat(p).st_mtime_ns for p in caches] == mtimes
-
-    top1 = float(re.search(r'^top1: ([0-9.]+)$', res2.stdout, re.M).group(1))
+    top1 = float(re.search(r'^top1: ([0-9.]+)$', res.stdout, re.M).group(1))
     assert top1 * 8 == pytest.approx(round(top1 * 8))  # 8 val videos
     with open(osp.join(work, 'linear_probe.json')) as f:
         result = json.load(f)
     assert result['top1'] == pytest.approx(top1, abs=1e-4)
     assert result['num_train'] == 16 and result['num_val'] == 8
     assert result['top5'] == 1.  # 4 classes: every label is in the top 5
+
+    # the same command again (the tool's main(), in-process) reuses both
+    # caches: no backbone is built and no cache is rewritten
+    def no_backbone(*unused, **kwargs):
+        raise AssertionError('features extracted again')
+
+    monkeypatch.setattr(tool, 'build_frozen_backbone', no_backbone)
+    again = tool.main([osp.join(tool.REPO_ROOT, CONFIG), *args[1:]])
+    assert [os.stat(p).st_mtime_ns for p in caches] == mtimes
+    assert again['num_train'] == 16 and again['num_val'] == 8
+    assert f"top1: {again['top1']:.4f}" in capsys.readouterr().out
+    with open(osp.join(work, 'linear_probe.json')) as f:
+        assert json.load(f) == again
 
 
 def test_backbone_frozen_and_cache_key(tmp_path, demo_data, tiny_ckpt, tool,
