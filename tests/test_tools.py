@@ -71,14 +71,21 @@ def test_train_single_process(trained, stage1_run):
     assert meta['epoch'] == 5
 
 
-def test_resume_from_checkpoint(trained, stage1_demo, demo_data, run_tool,
-                                tmp_path):
+def test_resume_from_checkpoint_with_amp(trained, stage1_demo, demo_data,
+                                         run_tool, tmp_path):
+    """--resume CHECKPOINT continues its run in a new work dir; the resumed
+    epoch runs with --amp (bfloat16 autocast on CPU: the wrapper keeps the
+    plain optimizer state, so an fp32 run resumes under it)."""
     first_dir, _ = trained
     ckpt = osp.join(first_dir, 'epoch_1.pth')
     work_dir = str(tmp_path / 'resumed')
     res = run_tool('tools/train.py', stage1_demo, '--work-dir', work_dir,
-                   '--resume', ckpt, *data_options(demo_data, 2),
+                   '--resume', ckpt, '--amp', *data_options(demo_data, 2),
                    timeout=240).check()
+    if not torch.cuda.is_available():  # the CPU bfloat16 path
+        assert 'bfloat16 CPU autocast' in res.output
+        # in the dumped config
+        assert "type='CPUAmpOptimWrapper'" in res.output
     assert f'Load checkpoint from {ckpt}' in res.output
     assert 'resumed epoch: 1' in res.output
     # only epoch 2 was trained in this run
@@ -107,13 +114,13 @@ def test_auto_resume_latest(trained, stage1_demo, demo_data, run_tool,
 
 
 def test_dist_train_two_cpu_processes(stage1_demo, demo_data, run_tool,
-                                      tmp_path):
+                                      tmp_path, free_port):
     if torch.cuda.is_available():
         pytest.skip('checks the CPU (gloo) path; CUDA is available here')
     work_dir = str(tmp_path / 'dist')
     res = run_tool('tools/dist_train.sh', stage1_demo, 2, '--work-dir',
                    work_dir, *data_options(demo_data, 1), timeout=180,
-                   env={'PORT': str(29500 + os.getpid() % 5000)}).check()
+                   env={'PORT': str(free_port())}).check()
     assert "backend 'nccl' -> 'gloo'" in res.output
     assert 'rank 0 of 2' in res.output
     assert 'device_ids=None' in res.output
@@ -122,18 +129,6 @@ def test_dist_train_two_cpu_processes(stage1_demo, demo_data, run_tool,
     assert 'Epoch(train) [1][1/1]' in res.output
     assert load_checkpoint_meta(osp.join(work_dir, 'epoch_1.pth'))['epoch'] \
         == 1
-
-
-def test_amp_on_cpu(stage1_demo, demo_data, run_tool, tmp_path):
-    if torch.cuda.is_available():
-        pytest.skip('checks the CPU bfloat16 path; CUDA is available here')
-    work_dir = str(tmp_path / 'amp')
-    res = run_tool('tools/train.py', stage1_demo, '--amp', '--work-dir',
-                   work_dir, *data_options(demo_data, 1),
-                   timeout=240).check()
-    assert 'bfloat16 CPU autocast' in res.output
-    assert "type='CPUAmpOptimWrapper'" in res.output  # in the dumped config
-    assert osp.isfile(osp.join(work_dir, 'epoch_1.pth'))
 
 
 def test_test_tool_refuses_config_without_test_loop(stage1_demo, tmp_path):
@@ -226,7 +221,7 @@ def test_stage1_200e_lr_arithmetic(repo_root, tmp_path):
     assert decays[0] == 0.0 and decays[-1] == 0.05
 
 
-def test_setup_cpu_distributed(monkeypatch):
+def test_setup_cpu_distributed(monkeypatch, free_port):
     """CPU launch without the launcher: gloo group from the MPI environment,
     DDP wrapper without device ids; no-op for launcher 'none'."""
     if torch.cuda.is_available():
@@ -246,7 +241,7 @@ def test_setup_cpu_distributed(monkeypatch):
     monkeypatch.setenv('OMPI_COMM_WORLD_RANK', '0')
     monkeypatch.setenv('OMPI_COMM_WORLD_LOCAL_RANK', '0')
     monkeypatch.setenv('MASTER_ADDR', '127.0.0.1')
-    monkeypatch.setenv('MASTER_PORT', str(30000 + os.getpid() % 5000))
+    monkeypatch.setenv('MASTER_PORT', str(free_port()))
     cfg = Config(dict(
         env_cfg=dict(dist_cfg=dict(backend='nccl', timeout=60)),
         model_wrapper_cfg=dict(

@@ -1,9 +1,9 @@
 """The user tools as users run them, on the demo data: annotation lists for
 a folder of videos (and the custom-data config reading them), feature
 extraction in two processes with a bad video and a resume, errors for an
-unknown model name, and the mask drawings of a stage-1 run (the training
-hook with the local and TensorBoard backends, then
-tools/visualize_masks.py on its checkpoint)."""
+unknown model name, and the mask drawings of the shared stage-1 run
+(conftest's ``stage1_run`` trains with the hook and the local and
+TensorBoard backends), then tools/visualize_masks.py on its checkpoint."""
 import glob
 import os
 import os.path as osp
@@ -48,8 +48,11 @@ def test_build_file_list_tool_and_custom_config(run_tool, demo_data,
         assert [n.strip() for n in f] == names
     with open(osp.join(root, 'bad_videos.txt')) as f:
         assert 'truncated.mp4' in f.read()
-    again = run_tool('tools/data/build_file_list.py', root)
-    assert again.returncode != 0 and '--overwrite' in again.output
+    # a second run refuses to overwrite the lists (in-process: the same
+    # main() the subprocess ran)
+    from tools.data import build_file_list
+    with pytest.raises(SystemExit, match='--overwrite'):
+        build_file_list.main([root])
 
     # the ~10-line custom config reads these lists as they are
     from mmengine.config import Config
@@ -79,7 +82,8 @@ def test_build_file_list_tool_and_custom_config(run_tool, demo_data,
     assert model.cls_head.fc_cls.out_features == len(names)
 
 
-def test_extract_features_tool(run_tool, demo_data, tmp_path, repo_root):
+def test_extract_features_tool(run_tool, demo_data, tmp_path, repo_root,
+                               capsys):
     from umt_mm.apis import get_model
     ckpt = str(tmp_path / 'cls.pth')
     import torch
@@ -91,7 +95,8 @@ def test_extract_features_tool(run_tool, demo_data, tmp_path, repo_root):
         lines = f.readlines()[:3]
     videos.write_text(''.join(lines) + 'videos/missing.mp4 0\n')
     out = tmp_path / 'feats'
-    args = ['configs/umt/finetune_demo.py', ckpt, '--videos', videos,
+    args = [osp.join(repo_root, 'configs/umt/finetune_demo.py'), ckpt,
+            '--videos', videos,
             '--root', demo_data, '--out', out, '--num-clips', '1',
             '--features', 'clip', 'tokens', '--workers', '2']
     res = run_tool('tools/extract_features.py', *args, timeout=400)
@@ -101,60 +106,55 @@ def test_extract_features_tool(run_tool, demo_data, tmp_path, repo_root):
     feat = np.load(out / 'videos' / 'val_0000.npy')
     tokens = np.load(out / 'videos' / 'val_0000_tokens.npy')
     assert feat.shape == (64, ) and tokens.shape == (3, 128, 64)  # 3 crops
-    res = run_tool('tools/extract_features.py', *args[:-2], timeout=400)
-    assert '0 extracted, 3 already done, 1 failed' in res.stdout
+    # the resume, in one process (in-process: the tool's main())
+    from tools import extract_features
+    with pytest.raises(SystemExit) as exit_info:
+        extract_features.main([str(a) for a in args[:-2]])
+    assert exit_info.value.code == 1
+    assert '0 extracted, 3 already done, 1 failed' in capsys.readouterr().out
+    # an unknown model name is an error naming it
+    with pytest.raises(SystemExit, match="unknown UMT model 'umt-base-k4OO'"):
+        extract_features.main(['umt-base-k4OO', 'x.pth', '--videos',
+                               osp.join(demo_data, 'videos'), '--out',
+                               str(tmp_path / 'out')])
 
 
-def test_unknown_model_name_tool(run_tool, demo_data, tmp_path):
-    res = run_tool('tools/extract_features.py', 'umt-base-k4OO', 'x.pth',
-                   '--videos', osp.join(demo_data, 'videos'), '--out',
-                   tmp_path / 'out')
-    assert res.returncode != 0
-    assert "unknown UMT model 'umt-base-k4OO'" in res.output
-
-
-def test_mask_vis_hook_and_tool(run_tool, demo_data, tmp_path, repo_root):
-    """One stage-1 epoch with MaskVisualizationHook and both backends, then
-    tools/visualize_masks.py on the checkpoint it wrote."""
-    cfg = tmp_path / 'stage1_masks.py'
-    cfg.write_text(
-        f"_base_ = ['{osp.join(repo_root, 'configs/umt/stage1_demo.py')}']\n"
-        "custom_hooks = [dict(type='MaskVisualizationHook', interval=1)]\n"
-        "visualizer = dict(vis_backends=[dict(type='LocalVisBackend'), "
-        "dict(type='OptionalTensorboardVisBackend')])\n")
-    work_dir = tmp_path / 'work'
-    run_tool('tools/train.py', cfg, '--work-dir', work_dir, '--cfg-options',
-             f'train_dataloader.dataset.data_prefix.video={demo_data}',
-             f'train_dataloader.dataset.ann_file={demo_data}/train_list.txt',
-             'train_cfg.max_epochs=1', 'train_dataloader.num_workers=1',
-             timeout=400).check()
-    images = glob.glob(str(work_dir / '*' / 'vis_data' / 'vis_image' /
-                           'umt_masks_*.png'))
-    assert len(images) == 2  # 16 videos / batch 8, one drawing per step
+def test_mask_vis_hook_and_tool(stage1_run, run_tool, demo_data, tmp_path,
+                                repo_root):
+    """The shared stage-1 run's MaskVisualizationHook drawings (every 5
+    iterations, both backends), then tools/visualize_masks.py on its
+    checkpoint."""
+    work_dir = stage1_run.work_dir
+    images = glob.glob(osp.join(work_dir, '*', 'vis_data', 'vis_image',
+                                'umt_masks_*.png'))
+    # iteration 1, then every 5th of the 10 (16 videos / batch 8 x 5)
+    assert sorted(osp.basename(p) for p in images) == [
+        'umt_masks_1.png', 'umt_masks_10.png', 'umt_masks_5.png']
     import cv2
     grid = cv2.imread(images[0])
     assert grid.shape[0] == 5 * 64  # video, attention, 3 maskers
     from umt_mm.engine.vis_backends import tensorboard_available
     if tensorboard_available():
-        assert glob.glob(str(work_dir / '*' / 'vis_data' /
-                             'events.out.tfevents*'))
-    ckpt = str(work_dir / 'epoch_1.pth')
+        assert glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                  'events.out.tfevents*'))
+    ckpt = stage1_run.checkpoint()
     video = osp.join(demo_data, 'videos', 'val_0001.mp4')
     out = tmp_path / 'vis'
-    res = run_tool('tools/visualize_masks.py', 'configs/umt/stage1_demo.py',
-                   ckpt, video, '--out', out, '--animation', 'mp4').check()
+    run_tool('tools/visualize_masks.py', 'configs/umt/stage1_demo.py', ckpt,
+             video, '--out', out, '--animation', 'mp4').check()
     png, mp4 = out / 'val_0001_masks.png', out / 'val_0001_masks.mp4'
     assert png.is_file() and mp4.stat().st_size > 0
     cap = cv2.VideoCapture(str(mp4))
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 8  # one per frame
-    again = run_tool('tools/visualize_masks.py',
-                     'configs/umt/stage1_demo.py', ckpt, video, '--out', out)
-    assert again.returncode != 0 and '--overwrite' in again.output
+    # refusals, in-process (the main() the subprocess ran)
+    from tools import visualize_masks
+    stage1 = osp.join(repo_root, 'configs/umt/stage1_demo.py')
+    with pytest.raises(SystemExit, match='--overwrite'):
+        visualize_masks.main([stage1, ckpt, video, '--out', str(out)])
     bad = tmp_path / 'bad.mp4'
     bad.write_bytes(b'nothing')
-    res = run_tool('tools/visualize_masks.py', 'configs/umt/stage1_demo.py',
-                   ckpt, bad, '--out', out)
-    assert res.returncode != 0 and 'cannot decode' in res.output
+    with pytest.raises(SystemExit, match='cannot decode'):
+        visualize_masks.main([stage1, ckpt, str(bad), '--out', str(out)])
 
 
 @pytest.fixture(autouse=True)
