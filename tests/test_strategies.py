@@ -37,6 +37,8 @@ SCRIPT = textwrap.dedent('''
     with open(os.path.join(sys.argv[2], f'rank{dist.get_rank()}.json'),
               'w') as f:
         json.dump(out, f)
+    dist.barrier()
+    dist.destroy_process_group()
 ''')
 
 

@@ -17,6 +17,7 @@ from mmengine.config import DictAction
 from mmengine.dist import is_main_process
 
 from umt_mm.engine import build_runner, metrics_table, test_config
+from umt_mm.engine.dist import shutdown_distributed
 
 
 def parse_args():
@@ -62,6 +63,7 @@ def main():
         print(metrics_table(metrics))
         if args.dump is not None:
             print(f'Predictions dumped to {args.dump}')
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

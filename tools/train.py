@@ -22,6 +22,7 @@ from mmengine.dist import is_main_process
 
 from umt_mm.engine import build_runner, train_config
 from umt_mm.engine.checkpoint_io import read_last_checkpoint
+from umt_mm.engine.dist import shutdown_distributed
 
 
 def parse_args():
@@ -93,6 +94,7 @@ def main():
         print(f'Last checkpoint: {last}' if last else
               'No checkpoint was saved (no CheckpointHook or interval not '
               'reached).')
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

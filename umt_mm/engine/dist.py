@@ -107,3 +107,17 @@ def setup_cpu_distributed(cfg, launcher):
                      'device_ids=None (CPU DDP)')
     cfg.model_wrapper_cfg = wrapper_cfg
     return notes
+
+
+def shutdown_distributed():
+    """Wait for every rank, then destroy the default process group.
+
+    A gloo process group left to the interpreter's exit can abort a rank
+    ("terminate called without an active exception") after the work is
+    done; the training and test tools end with this call. No-op when no
+    process group is initialised.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
