@@ -47,12 +47,18 @@ def derive_seed(*keys):
 def seed_everything(seed):
     """Seed python's ``random``, numpy's global and torch's CPU/CUDA RNGs.
 
+    Called before every training step, so it avoids ``torch.manual_seed``,
+    which also queues lazy seeding of every accelerator backend (~0.5 ms
+    per call on CPU); CUDA is seeded directly once it is initialised.
+
     Args:
         seed (int): The seed.
     """
     random.seed(seed)
     np.random.seed(seed)
-    torch.manual_seed(seed)
+    torch.default_generator.manual_seed(seed)
+    if torch.cuda.is_initialized():
+        torch.cuda.manual_seed_all(seed)
 
 
 class SeededIndex(int):
