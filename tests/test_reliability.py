@@ -13,7 +13,7 @@ import uuid
 import numpy as np
 import pytest
 import torch
-from reliability_utils import damaged_videos, faststart
+from reliability_utils import PickleMarker, damaged_videos, faststart
 
 KINDS = ('truncated', 'zero_bytes', 'not_a_video', 'audio_only', 'moov_cut')
 
@@ -296,22 +296,13 @@ def test_infer_ava_proposals_refuse_payload(run_tool, tmp_path):
     evil = str(tmp_path / 'evil.pkl')
     marker = tmp_path / 'pwned'
     with open(evil, 'wb') as f:
-        pickle.dump({'v,0902': _Marker(str(marker))}, f)
+        pickle.dump({'v,0902': PickleMarker(str(marker))}, f)
     res = run_tool('tools/infer_ava.py', 'video.mp4',
                    'configs/umt/ava_vitb.py', 'none.pth', '--proposals',
                    evil, timeout=120)
     assert res.returncode != 0
     assert 'refusing to load' in res.output
     assert not marker.exists()
-
-
-class _Marker:
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (open, (self.path, 'w'))
 
 
 def _mixed_list(tmp_path, good):

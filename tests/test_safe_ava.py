@@ -1,25 +1,15 @@
 """SafeAVADataset: the AVA configs' dataset reads proposals without running
 pickled code, and otherwise behaves as mmaction2's AVADataset."""
-import os
 import os.path as osp
 import pickle
 
 import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
+from reliability_utils import PickleMarker
 from test_ava import CLASSES, FPS, make_tiny_ava
 
 import umt_mm  # noqa: F401
-
-
-class _Marker:
-    """Unpickling it creates a file (a code-execution payload)."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (os.system, (f'touch {self.path}', ))
 
 
 @pytest.fixture(scope='module')
@@ -56,7 +46,7 @@ def test_refuses_pickled_code(tiny_ava, tmp_path):
     evil = str(tmp_path / 'evil.pkl')
     marker = tmp_path / 'pwned'
     with open(evil, 'wb') as f:
-        pickle.dump({'vid_a,0902': _Marker(str(marker))}, f)
+        pickle.dump({'vid_a,0902': PickleMarker(str(marker))}, f)
     with pytest.raises(ValueError, match=r'proposal_file .*evil\.pkl.*'
                        r'refusing to load'):
         _build(tiny_ava, 'SafeAVADataset', evil)
