@@ -12,7 +12,7 @@ from mmengine.registry import init_default_scope
 import umt_mm  # noqa: F401  (registers the transforms)
 from umt_mm.benchmark import make_kinetics_like
 from umt_mm.datasets.frame_shards import (FrameShardReader, ShardError,
-                                          verify_root)
+                                          decode_h264, verify_root)
 from umt_mm.datasets.prepare import prepare_frame_shards
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -211,6 +211,13 @@ def test_h264_shards_same_indices_psnr(src, tmp_path):
     assert m['counts']['converted'] == 2 and m['gop'] == 4
     _check_psnr(src, tmp_path, 30)  # docs/benchmark.md states > 30 dB
     reader = FrameShardReader(str(tmp_path))
+    # one decoder kept across GOPs and videos gives a fresh decoder's pixels
+    for key, inds in [('a/v0.mp4', [9, 2, 3, 13]), ('v1.mp4', [0, 7, 5])]:
+        got = reader.frames(key, inds)
+        for i, frame in zip(inds, got):
+            gop = reader.read(key, range(i - i % 4, i + 1))
+            np.testing.assert_array_equal(frame, decode_h264(gop))
+    assert reader._h264._ctx is not None  # kept, not reopened per frame
     # frame 6 needs packets 4, 5, 6: damage 5
     entry = json.loads((tmp_path / 'shard_00000.json').read_text())
     off, size, _ = entry['videos']['a/v0.mp4']['frames'][5]

@@ -134,18 +134,43 @@ class H264Encoder:
         return self.packets
 
 
+class H264Decoder:
+    """An FFmpeg H.264 decoder (one thread, no container) kept across GOPs.
+
+    Each call feeds the packets of one GOP, keyframe first. A keyframe
+    resets the decoder's references, so reusing it gives the same pixels
+    as a fresh decoder and saves opening one per sampled frame. When the
+    decoder holds a frame back (fewer frames out than packets in) it is
+    drained and a fresh one is opened for the next call; a decoding error
+    drops it too. Belongs to the process that created it (a forked
+    worker opens its own).
+    """
+
+    def __init__(self) -> None:
+        self._ctx, self._pid = None, None
+
+    def decode(self, packets: Sequence[bytes]) -> np.ndarray:
+        """RGB of the last of ``packets`` (a keyframe and what follows)."""
+        import av
+        ctx, self._ctx = self._ctx, None
+        if ctx is None or self._pid != os.getpid():
+            ctx = av.CodecContext.create('h264', 'r')
+            ctx.thread_count = 1
+        frames = []
+        for data in packets:
+            frames += ctx.decode(av.Packet(data))
+        if len(frames) == len(packets):
+            self._ctx, self._pid = ctx, os.getpid()
+        else:
+            frames += ctx.decode(None)
+        if not frames:
+            raise ValueError('the H.264 packets decoded to no frame')
+        return frames[-1].to_ndarray(format='rgb24')
+
+
 def decode_h264(packets: Sequence[bytes]) -> np.ndarray:
-    """RGB of the last of ``packets`` (a keyframe and what follows it)."""
-    import av
-    ctx = av.CodecContext.create('h264', 'r')
-    ctx.thread_count = 1
-    frames = []
-    for data in packets:
-        frames += ctx.decode(av.Packet(data))
-    frames += ctx.decode(None)
-    if not frames:
-        raise ValueError('the H.264 packets decoded to no frame')
-    return frames[-1].to_ndarray(format='rgb24')
+    """RGB of the last of ``packets`` with a fresh :class:`H264Decoder`."""
+    return H264Decoder().decode(packets)
 
 
 class FrameShardReader:
@@ -175,6 +200,7 @@ class FrameShardReader:
             'codec') == 'h264' else 1
         self.shards: List[dict] = manifest['shards']
         self._index: Dict[int, dict] = {}
+        self._h264 = H264Decoder()
 
     def __contains__(self, key: str) -> bool:
         return key in self.videos
@@ -238,7 +264,7 @@ class FrameShardReader:
                  for i in frame_inds]
         need = sorted({j for span in spans for j in span})
         data = dict(zip(need, self.read(key, need)))
-        return [decode_h264([data[j] for j in span]) for span in spans]
+        return [self._h264.decode([data[j] for j in span]) for span in spans]
 
 
 def sha256_file(path: str, chunk: int = 1 << 22) -> str:
