@@ -139,11 +139,14 @@ def test_cli_train_step_tiny_cpu(run_tool, tmp_path):
 
 @pytest.mark.slow
 def test_cli_data_tiny(run_tool, tmp_path):
+    # two workers forked after the tool converted the one shard itself
+    # (resizing to short side 256 with OpenCV): they used to hang on
+    # OpenCV's inherited thread pool
     res = run_tool('tools/analysis/benchmark_data.py', '--config',
                    'configs/umt/stage1_demo.py', '--num-videos', '2',
-                   '--seconds', '1', '--clips', '2', '--workers', '1',
-                   '--work-dir', str(tmp_path), '--json',
-                   str(tmp_path / 'r.json'), timeout=180).check()
+                   '--seconds', '1', '--clips', '2', '--workers', '2',
+                   '--short-side', '256', '--work-dir', str(tmp_path),
+                   '--json', str(tmp_path / 'r.json'), timeout=180).check()
     out = res.stdout
     r = json.loads((tmp_path / 'r.json').read_text())
     assert set(r['methods']) == {'official', 'source', 'source_fast',

@@ -374,12 +374,19 @@ def data_benchmark(config: str, videos=None, num_videos: int = 8,
     import shutil
     import tempfile
 
+    import cv2
+
     from umt_mm.datasets.prepare import find_videos
     from umt_mm.datasets.prepared_dataset import cpu_part_of_pipeline
     from .train_step import load_config
     from .videos import generate_videos
     pipeline = load_config(config).train_pipeline
     crop_size, scales = crop_settings(pipeline)
+    # The timing workers are forked from this process after it may have
+    # converted a shard itself: a forked child that inherits OpenCV's
+    # thread pool hangs when it sets its own thread count, so this process
+    # never starts one (its OpenCV work is conversion and PSNR only).
+    cv2.setNumThreads(1)
     tmp = None
     if work_dir is None:
         work_dir = tmp = tempfile.mkdtemp(prefix='umt_bench_data_')
