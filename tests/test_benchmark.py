@@ -151,9 +151,14 @@ def test_cli_data_tiny(run_tool, tmp_path):
     r = json.loads((tmp_path / 'r.json').read_text())
     assert set(r['methods']) == {'official', 'source', 'source_fast',
                                  'prepared', 'prepared_gpu_aug'}
-    assert out.count('clips/s per core') == 5
-    assert r['ratios']['official'] == 1.0
+    assert out.count('clips/s per core (CPU time') == 5
+    assert r['ratios']['official'] == r['wall_ratios']['official'] == 1.0
+    for m in r['methods'].values():  # CPU time of the one busy thread
+        assert m['per_core'] > 0 and m['cpu_ms_median'] > 0
     s = r['storage']
+    # sources and shards were read once before timing
+    assert r['conditions']['page_cache_bytes'] > s['source_bytes'] + \
+        s['prepared_bytes']
     assert s['multiplier'] == pytest.approx(
         s['prepared_bytes'] / s['source_bytes'], rel=1e-3)
     assert 'storage x' in out

@@ -4,8 +4,9 @@
 Official-style loader (decord ``get_batch``, as the official
 ``kinetics_sparse.py``), the config's pipeline on the source files (decord
 and fast decode), on frame shards of the same files, and on the shards with
-resize/flip left to the GPU preprocessor; clips/s per worker (1 thread
-each), ratios to the official loader, storage multiplier of the shards::
+resize/flip left to the GPU preprocessor; clips per CPU second of a
+worker (1 thread each: clips/s per core) and wall clips/s, ratios to the
+official loader, storage multiplier of the shards::
 
     python tools/analysis/benchmark_data.py --config \
         configs/umt/stage1_vitb.py --num-videos 8 --clips 48 --workers 1
@@ -85,9 +86,9 @@ def main(argv=None):
         extra = f"  storage x{fmt['multiplier']}" if fmt else ''
         if fmt and fmt['psnr'] is not None:
             extra += f", PSNR {fmt['psnr']:.1f} dB"
-        print(f"  {LABELS.get(name, name):38s} {m['per_worker']:7.2f} "
-              f"clips/s per core  (all workers {m['total']:.1f}; median "
-              f"{m['ms_median']:.1f} ms/clip, {m['n']} clips)  "
+        print(f"  {LABELS.get(name, name):38s} {m['per_core']:7.2f} "
+              f"clips/s per core (CPU time; wall {m['per_worker']:.1f} per "
+              f"worker, {m['total']:.1f} all; {m['n']} clips)  "
               f"x{r['ratios'][name]:.2f} vs official{extra}")
     s = r['storage']
     if not a.formats:

@@ -81,10 +81,11 @@ def _worker(job):
     composed = {k: Compose(v) for k, v in pipelines.items()}
     names = ['official'] + list(composed)
     times = {k: [] for k in names}
+    cpu_times = {k: [] for k in names}
     rng = np.random.default_rng(seed)
     for i, row in enumerate(files):
         for name in names[i % len(names):] + names[:i % len(names)]:
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             if name == 'official':
                 out = official_style_loader(row['official'], rng, crop_size,
                                             scales, threads)
@@ -94,22 +95,47 @@ def _worker(job):
                                           start_index=0, modality='RGB'))
                 assert res['inputs'].ndim >= 4
             times[name].append(time.perf_counter() - start)
-    return times
+            cpu_times[name].append(time.process_time() - cpu_start)
+    return times, cpu_times
+
+
+def warm_page_cache(paths: Sequence[str], chunk: int = 1 << 22) -> int:
+    """Read every file under ``paths`` (files or directories) once.
+
+    The timed methods then read from memory, as every method of a
+    training node does after its first epoch, instead of paying the
+    first read of freshly written files. Returns the bytes read.
+    """
+    total = 0
+    for path in paths:
+        files = [path] if osp.isfile(path) else [
+            osp.join(d, f) for d, _, fs in os.walk(path) for f in fs]
+        for name in files:
+            with open(name, 'rb') as f:
+                while block := f.read(chunk):
+                    total += len(block)
+    return total
 
 
 def run_data_benchmark(files: Sequence[Dict[str, str]],
                        pipelines: Dict[str, List[dict]], clips: int,
                        workers: int, crop_size: int, scales: Sequence[float],
                        threads: int = 1) -> dict:
-    """clips/s per worker of every method; workers run at the same time.
+    """clips/s per core of every method; workers run at the same time.
+
+    Each clip is timed in wall time and in the worker's CPU time (all its
+    threads): clips per CPU second is the cost per core, unaffected by
+    waits for the disk or by other processes taking the core.
 
     Args:
         files (Sequence[dict]): Per source video, the file each method
             reads (``'official'``: the source; one key per pipeline).
 
     Returns:
-        dict: per method ``per_worker`` (median clips/s of the workers),
-        ``total`` (sum over workers), ``ms_median`` and ``n`` clips.
+        dict: per method ``per_core`` (median over workers of clips per
+        CPU second), ``per_worker`` (median over workers of clips per wall
+        second), ``total`` (wall clips/s summed over workers),
+        ``ms_median`` (wall), ``cpu_ms_median`` and ``n`` clips.
     """
     per_worker = max(1, clips // workers)
     jobs = [([files[(w * per_worker + i) % len(files)]
@@ -122,12 +148,17 @@ def run_data_benchmark(files: Sequence[Dict[str, str]],
         with get_context('fork').Pool(workers) as pool:
             results = pool.map(_worker, jobs)
     summary = {}
-    for name in results[0]:
-        rates = [len(r[name]) / sum(r[name]) for r in results]
-        all_t = [t for r in results for t in r[name]]
-        summary[name] = dict(per_worker=statistics.median(rates),
+    for name in results[0][0]:
+        rates = [len(w[name]) / sum(w[name]) for w, _ in results]
+        cpu_rates = [len(c[name]) / max(sum(c[name]), 1e-9)
+                     for _, c in results]
+        all_t = [t for w, _ in results for t in w[name]]
+        all_c = [t for _, c in results for t in c[name]]
+        summary[name] = dict(per_core=statistics.median(cpu_rates),
+                             per_worker=statistics.median(rates),
                              total=sum(rates),
                              ms_median=statistics.median(all_t) * 1e3,
+                             cpu_ms_median=statistics.median(all_c) * 1e3,
                              n=len(all_t))
     return summary
 
@@ -367,7 +398,8 @@ def data_benchmark(config: str, videos=None, num_videos: int = 8,
 
     Returns:
         dict: ``methods`` (see :func:`run_data_benchmark`), ``ratios``
-        (per-worker clips/s over ``official``), ``formats`` (per prepared
+        (clips per CPU second over ``official``'s), ``wall_ratios`` (the
+        same in wall time), ``formats`` (per prepared
         method: options, storage multiplier, ``psnr``), ``storage`` (of
         the first format), ``conditions``.
     """
@@ -427,6 +459,8 @@ def data_benchmark(config: str, videos=None, num_videos: int = 8,
                 if name not in row:
                     row[name] = fmt['files'][key]
             files.append(row)
+        warmed = warm_page_cache(
+            list(paths) + [f['root'] for f in prepared.values()])
         summary = run_data_benchmark(files, pipelines, clips, workers,
                                      crop_size, scales, threads)
         psnr = frame_psnr(
@@ -438,14 +472,17 @@ def data_benchmark(config: str, videos=None, num_videos: int = 8,
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
-    base = summary['official']['per_worker']
+    base = summary['official']['per_core']
+    wall_base = summary['official']['per_worker']
     fmts = {n: dict({k: v for k, v in f.items() if k != 'files'},
                     spec=spec, psnr=psnr.get(n))
             for (n, f), spec in zip(prepared.items(), specs)}
     first = fmts[names[0]]
     return dict(
         methods=summary,
-        ratios={k: v['per_worker'] / base for k, v in summary.items()},
+        ratios={k: v['per_core'] / base for k, v in summary.items()},
+        wall_ratios={k: v['per_worker'] / wall_base
+                     for k, v in summary.items()},
         formats=fmts,
         storage=dict(source_bytes=first['source_bytes'],
                      prepared_bytes=first['prepared_bytes'],
@@ -456,5 +493,5 @@ def data_benchmark(config: str, videos=None, num_videos: int = 8,
                         workers=workers, threads=threads,
                         content=None if videos else content,
                         source_kbps=kbps, cpu_count=os.cpu_count(),
-                        load_avg=os.getloadavg(),
+                        load_avg=os.getloadavg(), page_cache_bytes=warmed,
                         generate_s=gen_s, prepare_s=prep_s))
