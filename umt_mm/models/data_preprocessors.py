@@ -1,5 +1,15 @@
-"""Batch augmentation on the model's device: resize and flip in the
-data preprocessor instead of the CPU pipeline.
+"""Video data preprocessors: normalisation in place, and batch augmentation
+on the model's device.
+
+:class:`VideoDataPreprocessor` is mmaction2's ``ActionDataPreprocessor``
+with the normalisation done in place on one float copy of the batch
+(``(x - mean) / std`` allocates two float batches; on CPU, fresh
+allocations page-fault, and the parent's version took ~5-6 ms per step
+for a batch of eight 8x64x64 clips here against ~0.5 ms, more than the rest
+of the runner's work). Same values.
+
+Batch augmentation: resize and flip in the data preprocessor instead of the
+CPU pipeline.
 
 The CPU pipeline keeps the random draws (frame indices, multi-scale crop box,
 flip decision) and the crop itself (a slice), and stops before ``Resize``;
@@ -15,20 +25,49 @@ from typing import List, Tuple
 import torch
 import torch.nn.functional as F
 from mmaction.models.data_preprocessors import ActionDataPreprocessor
+from mmengine.model import stack_batch
 
 from ..registry import MODELS
 
 #: the default preprocessor of the UMT algorithms: ImageNet mean/std, NCTHW
 VIDEO_PREPROCESSOR = dict(
-    type='ActionDataPreprocessor',
+    type='VideoDataPreprocessor',
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     format_shape='NCTHW')
 
 
 @MODELS.register_module()
-class BatchAugPreprocessor(ActionDataPreprocessor):
-    """``ActionDataPreprocessor`` that first resizes and flips each clip.
+class VideoDataPreprocessor(ActionDataPreprocessor):
+    """``ActionDataPreprocessor`` normalising in place.
+
+    Stacks the batch, converts it to float32 once and subtracts the mean
+    and divides by the std in that tensor: the same values as
+    ``ActionDataPreprocessor`` (same float32 operations in the same
+    order), one float batch allocated instead of two. ``to_rgb``,
+    ``MIX2d3d`` and unnormalised settings fall back to the parent.
+
+    Args:
+        **kwargs: ``ActionDataPreprocessor`` arguments (mean, std,
+            format_shape, blending, ...).
+    """
+
+    def preprocess(self, inputs: List[torch.Tensor], data_samples,
+                   training: bool = False) -> Tuple:
+        if not self._enable_normalize or self.to_rgb or \
+                self.format_shape == 'MIX2d3d':
+            return super().preprocess(inputs, data_samples, training)
+        # stack_batch always returns a new tensor: safe to modify in place
+        batch = stack_batch(inputs).to(torch.float32)
+        batch.sub_(self.mean).div_(self.std)
+        if training and self.blending is not None:
+            batch, data_samples = self.blending(batch, data_samples)
+        return batch, data_samples
+
+
+@MODELS.register_module()
+class BatchAugPreprocessor(VideoDataPreprocessor):
+    """:class:`VideoDataPreprocessor` that first resizes and flips each clip.
 
     Inputs are ``(num_clips, C, T, H, W)`` uint8 tensors of any ``H, W``
     (``NCTHW`` only). Clips whose data sample has ``flip=True`` in its

@@ -39,7 +39,7 @@ model = dict(
             # the official head has no dropout before its classifier
             dropout_ratio=0.)),
     data_preprocessor=dict(
-        type='ActionDataPreprocessor',
+        type='VideoDataPreprocessor',
         _scope_='mmaction',
         # official AVA normalisation (alphaction TransformsCfg), RGB
         mean=[122.7717, 115.9465, 102.9801],

@@ -28,7 +28,7 @@ model = dict(
         loss_cls=dict(type='CrossEntropyLoss'),
         average_clips='prob'),
     data_preprocessor=dict(
-        type='ActionDataPreprocessor',
+        type='VideoDataPreprocessor',
         mean=[123.675, 116.28, 103.53],  # ImageNet statistics, as official
         std=[58.395, 57.12, 57.375],
         format_shape='NCTHW',

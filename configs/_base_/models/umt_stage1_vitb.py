@@ -2,7 +2,7 @@
 model = dict(
     type='UMTPretrain',
     data_preprocessor=dict(
-        type='ActionDataPreprocessor',
+        type='VideoDataPreprocessor',
         mean=[123.675, 116.28, 103.53],  # ImageNet statistics, as official;
         std=[58.395, 57.12, 57.375],  # the teacher sees the same frames
         format_shape='NCTHW'),

@@ -9,7 +9,7 @@
 model = dict(
     type='UMTStage2',
     data_preprocessor=dict(
-        type='ActionDataPreprocessor',
+        type='VideoDataPreprocessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         format_shape='NCTHW'),

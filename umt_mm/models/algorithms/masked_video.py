@@ -29,8 +29,8 @@ class MaskedVideoPretrain(BaseModel):
         masker (dict): Token masker, e.g. ``TubeMasker`` (ratio 0.9).
         targets (dict[str, dict]): Target generator of every branch.
         heads (dict[str, dict]): Decoder head of every branch (same keys).
-        data_preprocessor (dict, optional): mmaction2's
-            ``ActionDataPreprocessor`` config. Defaults to None.
+        data_preprocessor (dict, optional): A
+            ``VideoDataPreprocessor`` config. Defaults to None.
         init_cfg (dict, optional): Initialisation config.
     """
 

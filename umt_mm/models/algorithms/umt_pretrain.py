@@ -25,7 +25,7 @@ class UMTPretrain(BaseModel):
             ``TubeMasker`` or ``RandomMasker``.
         head (dict): The alignment head, a :class:`UMTDistillHead`.
         data_preprocessor (dict, optional): Defaults to mmaction2's
-            ``ActionDataPreprocessor`` with ImageNet statistics, NCTHW.
+            ``VideoDataPreprocessor`` with ImageNet statistics, NCTHW.
         init_cfg (dict, optional): Initialisation config.
     """
 

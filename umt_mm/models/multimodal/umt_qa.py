@@ -138,7 +138,7 @@ class UMTQA(BaseModel):
             layout) loaded by :meth:`init_weights` (vision encoder, question
             encoder, decoder from the cross-modal layers).
         data_preprocessor (dict, optional): Defaults to
-            ``ActionDataPreprocessor`` with ImageNet statistics, NCTHW.
+            ``VideoDataPreprocessor`` with ImageNet statistics, NCTHW.
         init_cfg (dict, optional): Initialisation config.
     """
 

@@ -76,7 +76,7 @@ class UMTStage2(BaseModel):
             through :func:`umt_mm.checkpoint.load_weights` (shapes must
             fit). Defaults to None.
         data_preprocessor (dict, optional): Defaults to
-            ``ActionDataPreprocessor`` with ImageNet statistics, NCTHW.
+            ``VideoDataPreprocessor`` with ImageNet statistics, NCTHW.
         init_cfg (dict, optional): Initialisation config.
     """
 
