@@ -618,3 +618,43 @@ def test_iter_loop_resumes_mid_pass_exactly(tmp_path):
     assert resumed == {i: ref[i] for i in range(7, 11)}
     assert 'ResumableSampler skips the 2 batches' in _run_log(
         str(tmp_path / 'cut'))
+
+
+def test_iter_loop_restores_train_mode_only_when_needed(tmp_path):
+    """The iteration loop puts the model in training mode when it is not
+    (first iteration, after validation set it to eval), instead of walking
+    every module at every iteration as mmengine's loop does."""
+    from mmengine.hooks import Hook
+
+    from umt_mm.registry import HOOKS
+
+    @HOOKS.register_module(force=True)
+    class ModeProbeHook(Hook):
+        modes, train_calls = [], []
+
+        def before_train(self, runner):
+            model, train = runner.model, runner.model.train
+
+            def counted(mode=True):
+                if mode:  # eval() is train(False)
+                    self.train_calls.append(runner.iter)
+                return train(mode)
+
+            model.train = counted
+
+        def before_train_iter(self, runner, batch_idx, data_batch=None):
+            self.modes.append(runner.model.training)
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None,
+                             outputs=None):
+            if runner.iter == 2:  # as a validation run would
+                runner.model.eval()
+
+    runner = _toy_runner(
+        str(tmp_path), train_cfg=dict(type='IterBasedTrainLoop', max_iters=6),
+        custom_hooks=[dict(type='ModeProbeHook')], by_epoch=False,
+        interval=10)
+    runner.model.eval()
+    runner.train()
+    assert ModeProbeHook.modes == [True] * 6
+    assert ModeProbeHook.train_calls == [0, 3]

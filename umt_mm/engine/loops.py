@@ -213,7 +213,9 @@ class ResumableIterBasedTrainLoop(ReliableLoopMixin, IterBasedTrainLoop):
     falls, skipping the consumed batches without reading them when the
     sampler allows it (an ``InfiniteSampler`` is read from its start and the
     consumed batches dropped, as mmengine does). Replaced samples are
-    counted per pass and at the end of training.
+    counted per pass and at the end of training. The model is put in
+    training mode when it is not (first iteration, after validation), not
+    at every iteration as mmengine's loop does (a walk over every module).
 
     Args:
         max_iters (int): Total training iterations.
@@ -247,8 +249,10 @@ class ResumableIterBasedTrainLoop(ReliableLoopMixin, IterBasedTrainLoop):
         else:
             data_epoch, skip = divmod(self._iter, len(self.dataloader))
         batches = self._start_pass(data_epoch, skip)
+        model = self.runner.model
         while self._iter < self._max_iters and not self.stop_training:
-            self.runner.model.train()
+            if not model.training:  # first iteration, or after validation
+                model.train()
             data_batch = next(batches, None)
             if data_batch is None:  # the pass is over: start the next one
                 self._merge_bad_samples(f'Data pass {data_epoch + 1}')
