@@ -13,6 +13,7 @@ from mmengine.runner import Runner
 
 from .checkpoint_io import find_resume_checkpoint, fsync_replace
 from .loops import data_sampler
+from .param_groups import merge_optimizer_groups
 
 # top-level config keys read by mmengine/mmaction besides Runner arguments
 _OTHER_KEYS = {
@@ -108,7 +109,11 @@ class UMTRunner(Runner):
       ``resume='auto-or-new'`` starts a new run then; a bad
       ``last_checkpoint`` falls back to the newest loadable checkpoint;
     * checkpoints are written to a temporary file, synced and renamed, and
-      carry the training loop's state (known bad samples).
+      carry the training loop's state (known bad samples);
+    * optimizer parameter groups with equal settings are merged
+      (:mod:`umt_mm.engine.param_groups`; ``optim_wrapper.
+      merge_param_groups=False`` keeps mmengine's one group per
+      parameter).
     """
 
     @classmethod
@@ -121,6 +126,19 @@ class UMTRunner(Runner):
         _upgrade_type((cfg.get('default_hooks') or {}).get('checkpoint'),
                       logger, 'default_hooks.checkpoint')
         return super().from_cfg(cfg)
+
+    def build_optim_wrapper(self, optim_wrapper):
+        if not isinstance(optim_wrapper, dict):  # built (resume passes it)
+            return super().build_optim_wrapper(optim_wrapper)
+        optim_wrapper = copy.copy(optim_wrapper)
+        merge = optim_wrapper.pop('merge_param_groups', True)
+        optim_wrapper = super().build_optim_wrapper(optim_wrapper)
+        if merge:
+            removed = merge_optimizer_groups(optim_wrapper)
+            if removed:
+                self.logger.info(f'Merged {removed} optimizer parameter '
+                                 'groups with the settings of another')
+        return optim_wrapper
 
     # --- datasets -----------------------------------------------------------
     def _num_classes(self):
@@ -210,7 +228,16 @@ class UMTRunner(Runner):
         return checkpoint
 
     def resume(self, filename, *args, **kwargs):
-        super().resume(filename, *args, **kwargs)
+        try:
+            super().resume(filename, *args, **kwargs)
+        except ValueError as e:
+            if 'number of parameter groups' not in str(e):
+                raise
+            raise ValueError(
+                f'{filename}: its optimizer state has a different number of '
+                f'parameter groups ({e}); a checkpoint saved with one group '
+                'per parameter resumes with '
+                'optim_wrapper.merge_param_groups=False') from e
         loop = self.train_loop
         state = getattr(self, '_loaded_meta', {}).get('train_loop')
         if state and hasattr(loop, 'load_state_dict'):
