@@ -658,3 +658,18 @@ def test_iter_loop_restores_train_mode_only_when_needed(tmp_path):
     runner.train()
     assert ModeProbeHook.modes == [True] * 6
     assert ModeProbeHook.train_calls == [0, 3]
+
+
+def test_error_text_is_the_same_in_every_run():
+    """Error texts in bad-sample logs, scan lists and manifests: first line,
+    without decord's time of day (two scans of the same file straddling a
+    second compared unequal), capped."""
+    from umt_mm.datasets.guarded import error_text
+    err = RuntimeError('[05:37:08] src/video/video_reader.cc:151: Check '
+                       'failed: st_nb >= 0\nStack trace:\n  [bt] (0) x')
+    assert error_text(err) == ('RuntimeError: src/video/video_reader.cc:151:'
+                               ' Check failed: st_nb >= 0')
+    assert error_text(ValueError('x' * 400)) == 'ValueError: ' + 'x' * 285 \
+        + '...'
+    assert len(error_text(ValueError('x' * 400))) == 300
+    assert error_text(OSError()) == 'OSError:'

@@ -18,6 +18,7 @@ was started by a resumed run.
 import os
 import os.path as osp
 import random
+import re
 import tempfile
 from contextlib import contextmanager
 
@@ -271,7 +272,7 @@ class GuardedDataset:
         try:
             return self._load(index, seed)
         except Exception as err:  # noqa: BLE001 (policy below)
-            first = (index, self.describe(index), _error_text(err))
+            first = (index, self.describe(index), error_text(err))
             if self.on_error != 'resample':
                 raise SampleLoadError(
                     f'cannot load sample {first[1]}: {first[2]}') from err
@@ -303,7 +304,7 @@ class GuardedDataset:
                 result = self._load(index, int(rng.integers(2**32)))
             except Exception as err:  # noqa: BLE001
                 failures.append(
-                    (index, self.describe(index), _error_text(err)))
+                    (index, self.describe(index), error_text(err)))
                 continue
             _mark(result, failures)
             return result
@@ -312,9 +313,17 @@ class GuardedDataset:
             f'{len(failures)} samples in a row failed to load:\n{listed}')
 
 
-def _error_text(err):
-    text = f'{type(err).__name__}: {err}'.strip()
-    return text if len(text) < 300 else text[:297] + '...'
+#: decord prefixes its messages with the time of day (``[05:37:08] ``)
+_CLOCK = re.compile(r'\[\d{2}:\d{2}:\d{2}\] ')
+
+
+def error_text(err, limit=300):
+    """``'Type: message'`` of an exception for logs and lists: the first
+    line, without decord's time of day (so the same failure reads the same
+    in every run), at most ``limit`` characters."""
+    lines = _CLOCK.sub('', f'{type(err).__name__}: {err}').strip()
+    text = lines.splitlines()[0] if lines else type(err).__name__
+    return text if len(text) <= limit else text[:limit - 3] + '...'
 
 
 def _mark(result, failures):

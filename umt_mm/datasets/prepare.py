@@ -25,6 +25,7 @@ from .frame_shards import (CODECS, FORMAT_VERSION, SUBSAMPLING,
                            FrameShardReader, H264Encoder, decode_frame,
                            decode_h264, encode_frame, sha256_file, shard_name,
                            write_json_atomic)
+from .guarded import error_text
 
 VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv')
 
@@ -143,8 +144,7 @@ def write_shard(job: dict) -> dict:
                         opts['quality'], opts['short_side'],
                         subsampling=opts['subsampling'], gop=opts['gop'])
                 except Exception as e:  # listed, conversion goes on
-                    failed.append(dict(key=key,
-                                       error=f'{type(e).__name__}: {e}'))
+                    failed.append(dict(key=key, error=error_text(e)))
                     continue
                 rows = []
                 for i, data in enumerate(frames):

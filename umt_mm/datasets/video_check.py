@@ -15,6 +15,7 @@ from multiprocessing import get_all_start_methods, get_context
 from mmengine.utils import ProgressBar
 
 from umt_mm.engine.checkpoint_io import write_text_atomic
+from .guarded import error_text
 
 
 def check_video(path, full=False):
@@ -43,8 +44,7 @@ def check_video(path, full=False):
         for start in range(0, len(indices), 64):
             reader.get_batch(indices[start:start + 64]).asnumpy()
     except Exception as err:  # noqa: BLE001 (decord raises many types)
-        text = f'{type(err).__name__}: {err}'.strip().splitlines()
-        return text[0][:300] if text else type(err).__name__
+        return error_text(err)
     return None
 
 
