@@ -321,8 +321,8 @@ def error_text(err, limit=300):
     """``'Type: message'`` of an exception for logs and lists: the first
     line, without decord's time of day (so the same failure reads the same
     in every run), at most ``limit`` characters."""
-    lines = _CLOCK.sub('', f'{type(err).__name__}: {err}').strip()
-    text = lines.splitlines()[0] if lines else type(err).__name__
+    full = _CLOCK.sub('', f'{type(err).__name__}: {err}').strip()
+    text = full.splitlines()[0] if full else type(err).__name__
     return text if len(text) <= limit else text[:limit - 3] + '...'
 
 
