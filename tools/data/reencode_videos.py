@@ -35,6 +35,7 @@ import sys
 import time
 from multiprocessing import Pool
 
+from umt_mm.datasets.guarded import error_text
 from umt_mm.datasets.prepare import VIDEO_EXTS, find_videos
 from umt_mm.datasets.prepare import reencode_video as encode
 
@@ -87,7 +88,7 @@ def verify(path, expected, tolerance):
         vr.get_batch([0, n - 1]).asnumpy()
         return True, n, ''
     except Exception as e:  # any decode failure means "not done"
-        return False, 0, f'{type(e).__name__}: {e}'
+        return False, 0, error_text(e)
 
 
 def process(job):
@@ -117,7 +118,7 @@ def process(job):
                     seconds=time.time() - start)
     except Exception as e:
         return dict(src=src, status='failed', frames=0,
-                    why=f'{type(e).__name__}: {e}',
+                    why=error_text(e),
                     seconds=time.time() - start)
 
 

@@ -20,6 +20,7 @@ from mmengine.dataset import Compose
 from mmengine.logging import MMLogger
 from torch import nn
 
+from ..datasets.guarded import error_text
 from .utils import atomic_write, progress
 
 VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv',
@@ -254,8 +255,8 @@ def _extract_one(job: Tuple[str, str, str, str]) -> Tuple[str, str]:
         return path, ''
     except Exception as e:  # noqa: BLE001  (one bad video, reported)
         last = traceback.extract_tb(e.__traceback__)[-1]
-        return path, (f'{type(e).__name__}: {str(e).splitlines()[0][:300]}'
-                      f' ({osp.basename(last.filename)}:{last.lineno})')
+        return path, (f'{error_text(e)} '
+                      f'({osp.basename(last.filename)}:{last.lineno})')
 
 
 def _check_settings(out_dir: str, settings: Dict, overwrite: bool) -> None:
