@@ -73,3 +73,46 @@ def test_one_float_copy_instead_of_two():
     assert new_bytes < 1.5 * floats
     # x - mean and / std each allocate a float batch
     assert _allocated_bytes(ref, batch) - new_bytes > 0.9 * floats
+
+
+def test_clips_of_different_shapes_are_zero_padded_as_before():
+    ref, new = _pair(format_shape='NCTHW')
+    g = torch.Generator().manual_seed(0)
+    inputs = [torch.randint(0, 256, shape, generator=g, dtype=torch.uint8)
+              for shape in [(1, 3, 4, 8, 6), (1, 3, 4, 6, 8)]]
+
+    def batch():
+        return dict(inputs=[x.clone() for x in inputs],
+                    data_samples=[ActionDataSample(), ActionDataSample()])
+
+    a, b = ref(batch(), True)['inputs'], new(batch(), True)['inputs']
+    assert b.shape == (2, 1, 3, 4, 8, 8)
+    assert torch.equal(a, b)
+
+
+def test_samples_on_the_device_are_passed_on_not_copied():
+    from mmengine.structures import InstanceData
+
+    from umt_mm.models.data_preprocessors import on_device
+    _, new = _pair(format_shape='NCTHW')
+    batch = _batch((1, 3, 4, 8, 8))
+    batch['data_samples'][0].set_metainfo(dict(frame_inds=[0, 2]))
+    out = new(batch, True)
+    assert all(x is y for x, y in zip(out['data_samples'],
+                                      batch['data_samples']))
+    assert out['data_samples'] is not batch['data_samples']  # a new list
+    assert isinstance(batch['inputs'], list)  # the caller's dict unchanged
+
+    sample = ActionDataSample().set_gt_label(1)
+    assert on_device(sample, 'cpu') and not on_device(sample, 'meta')
+    sample.gt_instances = InstanceData(bboxes=torch.zeros(1, 4,
+                                                          device='meta'))
+    assert not on_device(sample, 'cpu')  # nested samples are looked into
+    assert not on_device(sample, torch.device('meta'))  # gt_label on cpu
+    sample.gt_label = sample.gt_label.to('meta')
+    assert on_device(sample, 'meta')
+    new.to(torch.device('meta'))  # a model on another device
+    assert new.cast_data(sample) is sample
+    cpu = ActionDataSample().set_gt_label(1)
+    moved = new.cast_data(cpu)  # copied and moved by BaseDataElement.to
+    assert moved is not cpu and moved.gt_label.device.type == 'meta'

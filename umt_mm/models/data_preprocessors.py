@@ -2,11 +2,18 @@
 on the model's device.
 
 :class:`VideoDataPreprocessor` is mmaction2's ``ActionDataPreprocessor``
-with the normalisation done in place on one float copy of the batch
-(``(x - mean) / std`` allocates two float batches; on CPU, fresh
-allocations page-fault, and the parent's version took ~5-6 ms per step
-for a batch of eight 8x64x64 clips here against ~0.5 ms, more than the rest
-of the runner's work). Same values.
+with the same values for less work per step (measured for a batch of eight
+8x64x64 clips on the 2-core CPU VM, docs/benchmark.md):
+
+* the batch is converted to float32 once and normalised in place
+  (``(x - mean) / std`` allocates two float batches; on CPU, fresh
+  allocations page-fault: ~5-6 ms per step against ~0.5 ms), and clips
+  of equal shape skip ``stack_batch``'s padding arithmetic (small tensor
+  operations, ~0.1 ms with the caches cold after a step);
+* data samples already on the model's device are passed on as they are,
+  as ``Tensor.to`` does, instead of ``BaseDataElement.to``'s copy with a
+  deep copy of the metainfo (on a GPU they are moved as before); tensors,
+  lists and dicts are cast without mmengine's chain of ABC checks.
 
 Batch augmentation: resize and flip in the data preprocessor instead of the
 CPU pipeline.
@@ -26,6 +33,7 @@ import torch
 import torch.nn.functional as F
 from mmaction.models.data_preprocessors import ActionDataPreprocessor
 from mmengine.model import stack_batch
+from mmengine.structures import BaseDataElement
 
 from ..registry import MODELS
 
@@ -37,28 +45,71 @@ VIDEO_PREPROCESSOR = dict(
     format_shape='NCTHW')
 
 
+def on_device(sample: BaseDataElement, device) -> bool:
+    """Whether every tensor of a data sample (nested samples included) is
+    on ``device``: ``BaseDataElement.to(device)`` would only copy it.
+
+    Any other field with a ``to`` method counts as not on the device.
+    """
+    device = torch.device(device)
+    for value in sample.values():
+        if isinstance(value, torch.Tensor):
+            if value.device != device:
+                return False
+        elif isinstance(value, BaseDataElement):
+            if not on_device(value, device):
+                return False
+        elif hasattr(value, 'to'):
+            return False
+    return True
+
+
+def stack_float(inputs: List[torch.Tensor]) -> torch.Tensor:
+    """``stack_batch(inputs).to(torch.float32)``, a new tensor: clips of one
+    shape are stacked directly, others go through ``stack_batch`` (zero
+    padding to the largest shape)."""
+    shape = inputs[0].shape
+    if all(x.shape == shape for x in inputs):
+        return torch.stack(inputs).to(torch.float32)
+    return stack_batch(inputs).to(torch.float32)
+
+
 @MODELS.register_module()
 class VideoDataPreprocessor(ActionDataPreprocessor):
     """``ActionDataPreprocessor`` normalising in place.
 
     Stacks the batch, converts it to float32 once and subtracts the mean
     and divides by the std in that tensor: the same values as
-    ``ActionDataPreprocessor`` (same float32 operations in the same
-    order), one float batch allocated instead of two. ``to_rgb``,
-    ``MIX2d3d`` and unnormalised settings fall back to the parent.
+    ``ActionDataPreprocessor`` (same float32 operations in the same order),
+    one float batch allocated instead of two. ``to_rgb``, ``MIX2d3d`` and
+    unnormalised settings fall back to the parent. Data samples whose
+    tensors are all on the model's device are not copied (see the module
+    notes).
 
     Args:
         **kwargs: ``ActionDataPreprocessor`` arguments (mean, std,
             format_shape, blending, ...).
     """
 
+    def cast_data(self, data):
+        # the common types first, then mmengine's chain of ABC checks
+        if isinstance(data, torch.Tensor):
+            return data.to(self.device, non_blocking=self._non_blocking)
+        if type(data) is list:
+            return [self.cast_data(x) for x in data]
+        if type(data) is dict:
+            return {key: self.cast_data(x) for key, x in data.items()}
+        if isinstance(data, BaseDataElement) and on_device(
+                data, self.device):
+            return data
+        return super().cast_data(data)  # recurses through cast_data
+
     def preprocess(self, inputs: List[torch.Tensor], data_samples,
                    training: bool = False) -> Tuple:
         if not self._enable_normalize or self.to_rgb or \
                 self.format_shape == 'MIX2d3d':
             return super().preprocess(inputs, data_samples, training)
-        # stack_batch always returns a new tensor: safe to modify in place
-        batch = stack_batch(inputs).to(torch.float32)
+        batch = stack_float(inputs)  # a new tensor: safe to modify in place
         batch.sub_(self.mean).div_(self.std)
         if training and self.blending is not None:
             batch, data_samples = self.blending(batch, data_samples)
