@@ -419,7 +419,7 @@ class ReliabilityToyData:
 
 
 def _toy_runner(work_dir, max_epochs=2, train_cfg=None, dataset=None,
-                custom_hooks=(), **hook):
+                custom_hooks=(), env_cfg=None, **hook):
     """A UMTRunner on a linear model (in-process), built from a config with
     mmengine's loop and checkpoint hook types; the data is a list, or the
     ``dataset`` config (e.g. ``ReliabilityToyData``)."""
@@ -445,7 +445,7 @@ def _toy_runner(work_dir, max_epochs=2, train_cfg=None, dataset=None,
         default_hooks=dict(checkpoint=hook_cfg), default_scope='mmaction',
         custom_hooks=list(custom_hooks),
         log_processor=dict(by_epoch=by_epoch),
-        randomness=dict(seed=0),
+        randomness=dict(seed=0), env_cfg=env_cfg or {},
         # runners built in the same second would otherwise share mmengine's
         # logger / message hub / visualizer instances (named by timestamp)
         experiment_name=f'toy_{uuid.uuid4().hex}'))
@@ -658,6 +658,64 @@ def test_iter_loop_restores_train_mode_only_when_needed(tmp_path):
     runner.train()
     assert ModeProbeHook.modes == [True] * 6
     assert ModeProbeHook.train_calls == [0, 3]
+
+
+@pytest.mark.parametrize('loop', ['EpochBasedTrainLoop', 'IterBasedTrainLoop'])
+def test_loop_hands_detached_losses_to_the_hooks(tmp_path, loop):
+    """The logged losses reach the after_train_iter hooks detached (the
+    step's autograd graph is released before them), with the values of
+    the step."""
+    from mmengine.hooks import Hook
+
+    from umt_mm.registry import HOOKS
+
+    @HOOKS.register_module(force=True)
+    class OutputsProbeHook(Hook):
+        seen = []
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None,
+                             outputs=None):
+            loss = outputs['loss']
+            logged = runner.message_hub.get_scalar('train/loss').current()
+            self.seen.append((loss.requires_grad, loss.grad_fn,
+                              logged == loss.item()))
+
+    key = 'max_epochs' if loop.startswith('Epoch') else 'max_iters'
+    runner = _toy_runner(str(tmp_path), train_cfg={'type': loop, key: 2},
+                         custom_hooks=[dict(type='OutputsProbeHook')],
+                         by_epoch=loop.startswith('Epoch'), interval=10)
+    runner.train()
+    assert OutputsProbeHook.seen and all(
+        s == (False, None, True) for s in OutputsProbeHook.seen)
+
+
+def test_step_seeds_are_derive_seed_in_chunks():
+    from umt_mm.datasets.guarded import derive_seed
+    from umt_mm.engine.loops import StepSeeds
+    seeds = StepSeeds(chunk=4)
+    # forwards across chunk ends, back (a resume), another run seed / rank
+    for seed, it, rank in [(0, 0, 0), (0, 3, 0), (0, 4, 0), (0, 9, 0),
+                           (0, 2, 0), (7, 2, 0), (7, 2, 1), (7, 3, 1)]:
+        assert seeds(seed, it, rank) == derive_seed(seed, it, rank)
+
+
+def test_runner_fixes_malloc_thresholds_unless_told_not_to(tmp_path,
+                                                           monkeypatch):
+    from umt_mm.engine import runner as runner_module
+    from umt_mm.engine.malloc import DEFAULT_MALLOC
+    calls = []
+    monkeypatch.setattr(runner_module, 'tune_malloc',
+                        lambda **kw: calls.append(kw))
+    _toy_runner(str(tmp_path / 'a'))
+    assert calls == [DEFAULT_MALLOC]
+    _toy_runner(str(tmp_path / 'b'),
+                env_cfg=dict(malloc=dict(trim_threshold=1 << 20)))
+    assert calls[-1] == dict(trim_threshold=1 << 20)
+    _toy_runner(str(tmp_path / 'c'), env_cfg=dict(malloc=None))
+    assert len(calls) == 2
+    with pytest.raises(ValueError, match='env_cfg.malloc must be None or'):
+        _toy_runner(str(tmp_path / 'd'),
+                    env_cfg=dict(malloc=dict(trim=1 << 20)))
 
 
 def test_error_text_is_the_same_in_every_run():

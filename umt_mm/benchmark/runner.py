@@ -9,8 +9,10 @@ already-preprocessed batch.
 Two measurements, both in one process:
 
 * paired (the figure): inside every runner iteration the step itself is
-  timed (from the model's forward to the end of the optimizer update), so
-  the runner's own work of that iteration is its wall time minus its step;
+  timed (the loop's train step, i.e. forward, backward, optimizer update
+  and the release of the autograd graph, minus the data preprocessor in
+  it), so the runner's own work of that iteration is its wall time minus
+  its step;
   the overhead is the median of that over the median step. Both parts of a
   pair run under the same conditions, which removes the drift between
   separately timed loops (allocator state, CPU frequency, neighbours);
@@ -31,7 +33,9 @@ from ..registry import DATASETS, HOOKS
 
 @DATASETS.register_module()
 class InMemoryClips(Dataset):
-    """``num`` random uint8 clips ``(1, 3, T, H, W)``, already packed.
+    """``num`` random uint8 clips ``(1, 3, T, H, W)``, already packed with
+    their (empty) data samples: reading one costs no pipeline work, so the
+    runner's own work is what is left of an iteration.
 
     Args:
         num (int): Length of the dataset.
@@ -44,13 +48,14 @@ class InMemoryClips(Dataset):
         t, h, w = shape
         self.clips = torch.randint(0, 256, (num, 1, 3, t, h, w),
                                    dtype=torch.uint8, generator=g)
+        from mmaction.structures import ActionDataSample
+        self.samples = [ActionDataSample() for _ in range(num)]
 
     def __len__(self) -> int:
         return len(self.clips)
 
     def __getitem__(self, i):
-        from mmaction.structures import ActionDataSample
-        return dict(inputs=self.clips[i], data_samples=ActionDataSample())
+        return dict(inputs=self.clips[i], data_samples=self.samples[i])
 
 
 @HOOKS.register_module()
@@ -58,33 +63,40 @@ class IterWallTimeHook(Hook):
     """Records the wall time between consecutive ``after_train_iter`` and,
     inside each iteration, the train step's own time.
 
-    The step is timed from the model's forward (``_run_forward``) to the
-    end of ``optim_wrapper.update_params``: the bare step's work, without
-    fetching, preprocessing and hooks.
+    The step is the training loop's ``train_step`` (the model's
+    ``train_step``: forward, losses, backward, optimizer update, and the
+    release of the autograd graph) minus the data preprocessor's call in
+    it: the bare step's work, without fetching, preprocessing and hooks.
     """
 
     priority = 'LOWEST'
 
     def __init__(self) -> None:
         self.stamps, self.steps = [], []
-        self._start = None
+        self._pre = 0.0
 
     def before_train(self, runner) -> None:
-        model = runner.model
-        wrapper = runner.optim_wrapper
-        run_forward, update_params = model._run_forward, wrapper.update_params
+        loop, model = runner.train_loop, runner.model
+        owner = loop if hasattr(loop, 'train_step') else model
+        train_step = owner.train_step
+        preprocessor = model.data_preprocessor
+        forward = preprocessor.forward
 
-        def timed_forward(*args, **kwargs):
-            self._start = time.perf_counter()
-            return run_forward(*args, **kwargs)
-
-        def timed_update(*args, **kwargs):
-            out = update_params(*args, **kwargs)
-            self.steps.append(time.perf_counter() - self._start)
+        def timed_preprocessor(*args, **kwargs):
+            start = time.perf_counter()
+            out = forward(*args, **kwargs)
+            self._pre += time.perf_counter() - start
             return out
 
-        model._run_forward = timed_forward
-        wrapper.update_params = timed_update
+        def timed_step(*args, **kwargs):
+            self._pre = 0.0
+            start = time.perf_counter()
+            out = train_step(*args, **kwargs)
+            self.steps.append(time.perf_counter() - start - self._pre)
+            return out
+
+        preprocessor.forward = timed_preprocessor
+        owner.train_step = timed_step
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None) -> None:

@@ -263,6 +263,8 @@ class GuardedDataset:
         return str(name)
 
     def _load(self, index, seed):
+        if seed is None:  # not seeded by the sampler: the global RNGs
+            return self.dataset[index]
         with seeded_rng(seed):
             return self.dataset[index]
 

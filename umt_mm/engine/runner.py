@@ -13,6 +13,7 @@ from mmengine.runner import Runner
 
 from .checkpoint_io import find_resume_checkpoint, fsync_replace
 from .loops import data_sampler
+from .malloc import DEFAULT_MALLOC, tune_malloc
 from .param_groups import merge_optimizer_groups
 
 # top-level config keys read by mmengine/mmaction besides Runner arguments
@@ -113,8 +114,23 @@ class UMTRunner(Runner):
     * optimizer parameter groups with equal settings are merged
       (:mod:`umt_mm.engine.param_groups`; ``optim_wrapper.
       merge_param_groups=False`` keeps mmengine's one group per
-      parameter).
+      parameter);
+    * glibc's malloc thresholds are fixed (``env_cfg.malloc``, see
+      :mod:`umt_mm.engine.malloc`; ``env_cfg.malloc=None`` keeps glibc's
+      adaptive ones).
     """
+
+    def setup_env(self, env_cfg):
+        env_cfg = dict(env_cfg or {})
+        malloc = env_cfg.pop('malloc', DEFAULT_MALLOC)
+        if malloc is not None and (not isinstance(malloc, dict)
+                                   or set(malloc) - set(DEFAULT_MALLOC)):
+            raise ValueError(
+                'env_cfg.malloc must be None or a dict with keys '
+                f'{sorted(DEFAULT_MALLOC)}, got {malloc!r}')
+        super().setup_env(env_cfg)
+        if malloc is not None:
+            tune_malloc(**malloc)
 
     @classmethod
     def from_cfg(cls, cfg):
