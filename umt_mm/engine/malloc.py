@@ -5,10 +5,11 @@ raises the mmap threshold and sets the trim threshold to twice that. A
 training step frees and reallocates the same few-MB tensors every
 iteration, and a run either keeps that memory or gives the top of the heap
 back to the kernel at every step and faults it in again at the next.
-Which of the two a run gets depends on the order of its first frees: in eight runs of ``benchmark_runner.py``
-on the 2-core VM without this module, three had a tiny step 2-3 ms slower
-and one 1.3 ms of runner work per iteration instead of ~0.75 ms; with it,
-all eight were alike (docs/benchmark.md).
+Which of the two a run gets depends on the order of its first frees: of
+eight runs of ``benchmark_runner.py`` on the 2-core VM without this
+module, four had a tiny step 1.5-2.4 ms slower than the run with it beside
+them and 0.9-1.3 ms of runner work per iteration instead of ~0.75 ms;
+with it, all eight were alike (docs/benchmark.md).
 
 :func:`tune_malloc` fixes both thresholds (``mallopt``), so blocks below
 the mmap threshold come from the heap and freed memory is kept for the next
