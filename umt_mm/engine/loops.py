@@ -131,10 +131,9 @@ class ReliableLoopMixin:
         """The model's ``train_step`` with its logged tensors detached.
 
         The losses returned for logging hold the step's autograd graph;
-        detached here, the graph is released at the end of the step
-        instead of after the ``after_train_iter`` hooks (~0.1 ms of the
-        tiny CPU step moved out of the runner's own work; the same values
-        reach the hooks).
+        detached here, the graph is released when the step ends instead of
+        living on through the ``after_train_iter`` hooks. The hooks get the
+        same values.
         """
         outputs = self.runner.model.train_step(
             data_batch, optim_wrapper=self.runner.optim_wrapper)
