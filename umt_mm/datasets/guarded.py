@@ -20,7 +20,7 @@ import os.path as osp
 import random
 import re
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 import torch
@@ -82,13 +82,15 @@ class SeededIndex(int):
         return SeededIndex, (int(self), self.seed)
 
 
-@contextmanager
 def seeded_rng(seed):
     """Run a block with python/numpy/torch-CPU RNGs seeded by ``seed``,
-    restoring their previous states afterwards (no-op for None)."""
-    if seed is None:
-        yield
-        return
+    restoring their previous states afterwards (``nullcontext`` for None:
+    no generator-based context per unseeded sample)."""
+    return nullcontext() if seed is None else _seeded_rng(seed)
+
+
+@contextmanager
+def _seeded_rng(seed):
     py_state, np_state = random.getstate(), np.random.get_state()
     with torch.random.fork_rng(devices=[]):
         random.seed(seed)
@@ -263,8 +265,6 @@ class GuardedDataset:
         return str(name)
 
     def _load(self, index, seed):
-        if seed is None:  # not seeded by the sampler: the global RNGs
-            return self.dataset[index]
         with seeded_rng(seed):
             return self.dataset[index]
 
