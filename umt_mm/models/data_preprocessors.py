@@ -69,9 +69,9 @@ def stack_float(inputs: List[torch.Tensor]) -> torch.Tensor:
     shape are stacked directly, others go through ``stack_batch`` (zero
     padding to the largest shape)."""
     shape = inputs[0].shape
-    if all(x.shape == shape for x in inputs):
-        return torch.stack(inputs).to(torch.float32)
-    return stack_batch(inputs).to(torch.float32)
+    same = all(x.shape == shape for x in inputs)
+    return (torch.stack(inputs) if same else stack_batch(inputs)).to(
+        torch.float32)
 
 
 @MODELS.register_module()
